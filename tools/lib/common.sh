@@ -22,7 +22,11 @@ timed() {
   local name=$1 start rc=0
   shift
   start=$(date +%s.%N)
-  "$@" || rc=$?
+  # A subshell keeps errexit working inside the step (a `cmd || ...` context would disable it).
+  set +e
+  (set -e; "$@")
+  rc=$?
+  set -e
   local secs
   secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
   mkdir -p "$HLF_CACHE"

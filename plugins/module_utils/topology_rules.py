@@ -1,0 +1,248 @@
+"""The rules a topology must follow before hlf-ansible touches a host.
+
+Pure Python (no Ansible imports) so unit tests can run it directly; plugins/action/validate_topology.py
+feeds it each host's effective settings. Every message names the host (or group), the variable
+and the rule.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+# Roles whose defaults make up a host's effective settings.
+ROLES = ["install_artifact", "zookeeper", "kafka"]
+
+MISSING = object()
+# Fabric's default Orderer.BatchSize.AbsoluteMaxBytes (10 MiB); the orderer role may set another.
+DEFAULT_ORDERER_ABSOLUTE_MAX_BYTES = 10 * 1024 * 1024
+ZOOKEEPER_ENSEMBLE_SIZES = (3, 5, 7)
+KAFKA_MIN_BROKERS = 4
+# Broker ids above reserved.broker.max.id (1000) are refused by Kafka when set by hand.
+KAFKA_MAX_BROKER_ID = 1000
+# Settings kafka_extra_properties must not override: they are what keeps channels safe.
+KAFKA_PROTECTED_PROPERTIES = {
+    "broker.id": "kafka_broker_id",
+    "default.replication.factor": "kafka_default_replication_factor",
+    "min.insync.replicas": "kafka_min_insync_replicas",
+    "unclean.leader.election.enable": "kafka_unclean_leader_election_enable",
+    "log.retention.ms": "kafka_log_retention_ms",
+    "log.retention.hours": "kafka_log_retention_ms",
+    "log.retention.minutes": "kafka_log_retention_ms",
+    "message.max.bytes": "kafka_message_max_bytes",
+    "replica.fetch.max.bytes": "kafka_replica_fetch_max_bytes",
+    "socket.request.max.bytes": "kafka_socket_request_max_bytes",
+}
+
+
+class Settings:
+    """One host's effective variables: `raw` as written, `get` templated."""
+
+    def __init__(self, host, variables, render=lambda value: value):
+        self.host = host
+        self._variables = variables
+        self._render = render
+
+    def has(self, name):
+        return name in self._variables
+
+    def raw(self, name, default=MISSING):
+        return self._variables.get(name, default)
+
+    def get(self, name, default=MISSING):
+        if name not in self._variables:
+            return default
+        return self._render(self._variables[name])
+
+
+def _type_name(value):
+    return {str: "the text", list: "a list", dict: "a mapping", bool: "the boolean"}.get(type(value), type(value).__name__)
+
+
+class Checker:
+    def __init__(self, groups, settings):
+        self.groups = groups
+        self.settings = settings
+        self.errors = []
+
+    def error(self, message):
+        self.errors.append(message)
+
+    def group(self, name):
+        return list(self.groups.get(name, []))
+
+    def integer(self, host, name, low, high, default=MISSING):
+        """The variable as an int within [low, high], or None after recording why not."""
+        value = self.settings[host].get(name, default)
+        if value is MISSING:
+            self.error(f"{host}: {name} is not set")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            hint = " (write it without quotes)" if isinstance(value, str) and value.strip().lstrip("-").isdigit() else ""
+            self.error(f"{host}: {name} must be an integer, got {_type_name(value)} {value!r}{hint}")
+            return None
+        if not low <= value <= high:
+            self.error(f"{host}: {name} {value} is out of range ({low}..{high})")
+            return None
+        return value
+
+    def boolean(self, host, name):
+        value = self.settings[host].get(name)
+        if not isinstance(value, bool):
+            self.error(f"{host}: {name} must be true or false, got {_type_name(value)} {value!r}")
+            return None
+        return value
+
+    def absolute_paths(self, host, name, as_list=False):
+        value = self.settings[host].get(name)
+        if as_list:
+            if not isinstance(value, list):
+                self.error(f"{host}: {name} must be a list of paths, got {_type_name(value)} {value!r}")
+                return
+            paths = value
+        else:
+            paths = [value]
+        for path in paths:
+            if not isinstance(path, str) or not posixpath.isabs(path):
+                self.error(f"{host}: {name} must hold absolute paths, got {path!r}")
+
+    def unique_ids(self, group, name, low, high):
+        """Check each member's id; return {host: id} of the valid ones."""
+        ids, owners = {}, {}
+        for host in self.group(group):
+            if not self.settings[host].has(name):
+                self.error(f"{host}: {name} is not set (every host of group {group} needs its own)")
+                continue
+            value = self.integer(host, name, low, high)
+            if value is None:
+                continue
+            if value in owners:
+                self.error(f"{host}: {name} {value} is already used by {owners[value]}")
+                continue
+            owners[value] = host
+            ids[host] = value
+        for host in self.group("all"):
+            if host not in self.group(group) and self.settings[host].has(name):
+                self.error(f"{host}: {name} is set but {host} is not in group {group} (add it to the group or remove the variable)")
+        return ids
+
+    def same_everywhere(self, hosts, name):
+        """A cluster-wide setting must agree on every member: return it (from the first host)."""
+        values = {host: self.settings[host].get(name) for host in hosts}
+        if not hosts:
+            return None
+        first = hosts[0]
+        for host in hosts[1:]:
+            if values[host] != values[first]:
+                self.error(f"{host}: {name} {values[host]!r} differs from {first}'s {values[first]!r} (it must be the same on every member)")
+        return values[first]
+
+
+def check_zookeeper(check):
+    members = check.group("zookeeper")
+    check.unique_ids("zookeeper", "zookeeper_id", 1, 255)
+    if not members:
+        return
+    size = len(members)
+    development = any(check.settings[host].get("zookeeper_allow_development_ensemble", False) is True for host in members)
+    if size not in ZOOKEEPER_ENSEMBLE_SIZES and not development:
+        check.error(
+            f"group zookeeper: an ensemble of {size} server(s) is refused; use 3, 5 or 7 "
+            "(a majority must survive a failure), or set zookeeper_allow_development_ensemble: true for a development setup"
+        )
+    for host in members:
+        check.absolute_paths(host, "zookeeper_data_dir")
+        check.absolute_paths(host, "zookeeper_data_log_dir")
+
+
+def check_kafka(check):
+    brokers = check.group("kafka")
+    check.unique_ids("kafka", "kafka_broker_id", 0, KAFKA_MAX_BROKER_ID)
+    if not brokers:
+        return
+    count = len(brokers)
+    development = any(check.settings[host].get("kafka_allow_development_cluster", False) is True for host in brokers)
+    if count < KAFKA_MIN_BROKERS and not development:
+        check.error(
+            f"group kafka: {count} broker(s) cannot run Fabric's ordering safely; use at least {KAFKA_MIN_BROKERS} "
+            "(1 < min ISR < replication factor < brokers), or set kafka_allow_development_cluster: true"
+        )
+    if not check.group("zookeeper"):
+        check.error("group kafka: the brokers need a ZooKeeper ensemble, but group zookeeper is empty")
+    for host in brokers:
+        replicas = check.integer(host, "kafka_default_replication_factor", 1, count if count else 1)
+        min_isr = check.integer(host, "kafka_min_insync_replicas", 1, 1000)
+        if replicas is not None and min_isr is not None:
+            if development:
+                if not min_isr <= replicas <= count:
+                    check.error(f"{host}: kafka_min_insync_replicas {min_isr} <= kafka_default_replication_factor {replicas} <= brokers {count} does not hold")
+            elif not 1 < min_isr < replicas < count:
+                check.error(
+                    f"{host}: kafka_min_insync_replicas {min_isr} and kafka_default_replication_factor {replicas} with {count} brokers "
+                    "break Fabric's rule 1 < min ISR < replication factor < brokers (minimum 2 < 3 < 4)"
+                )
+        retention = check.integer(host, "kafka_log_retention_ms", -1, 2**63 - 1)
+        if retention is not None and retention != -1:
+            check.error(f"{host}: kafka_log_retention_ms must be -1 (orderers re-read their topics from stored offsets: data must never expire), got {retention}")
+        unclean = check.boolean(host, "kafka_unclean_leader_election_enable")
+        if unclean:
+            check.error(f"{host}: kafka_unclean_leader_election_enable must be false (an out-of-sync replica as leader loses blocks)")
+        check_message_limits(check, host)
+        extra = check.settings[host].get("kafka_extra_properties", {})
+        if not isinstance(extra, dict):
+            check.error(f"{host}: kafka_extra_properties must be a mapping, got {_type_name(extra)} {extra!r}")
+        else:
+            for key in sorted(set(extra) & set(KAFKA_PROTECTED_PROPERTIES)):
+                check.error(f"{host}: kafka_extra_properties may not set {key}; use {KAFKA_PROTECTED_PROPERTIES[key]}")
+        check.absolute_paths(host, "kafka_log_dirs", as_list=True)
+    for name in ("kafka_default_replication_factor", "kafka_min_insync_replicas", "kafka_message_max_bytes"):
+        check.same_everywhere(brokers, name)
+
+
+def check_message_limits(check, host):
+    """Orderer.AbsoluteMaxBytes < replica.fetch.max.bytes <= message.max.bytes < socket.request.max.bytes."""
+    limit = 2**31 - 1
+    block = check.integer(host, "orderer_absolute_max_bytes", 1, limit, DEFAULT_ORDERER_ABSOLUTE_MAX_BYTES)
+    fetch = check.integer(host, "kafka_replica_fetch_max_bytes", 1, limit)
+    message = check.integer(host, "kafka_message_max_bytes", 1, limit)
+    request = check.integer(host, "kafka_socket_request_max_bytes", 1, limit)
+    if None in (block, fetch, message, request):
+        return
+    if not block < fetch:
+        check.error(f"{host}: kafka_replica_fetch_max_bytes {fetch} must be above the orderers' block size orderer_absolute_max_bytes {block}")
+    if not fetch <= message:
+        check.error(f"{host}: kafka_replica_fetch_max_bytes {fetch} must not exceed kafka_message_max_bytes {message}")
+    if not message < request:
+        check.error(f"{host}: kafka_message_max_bytes {message} must be below kafka_socket_request_max_bytes {request}")
+
+
+# Ports each service opens on its host: (group, variable).
+SERVICE_PORTS = [
+    ("zookeeper", "zookeeper_client_port"),
+    ("zookeeper", "zookeeper_quorum_port"),
+    ("zookeeper", "zookeeper_election_port"),
+    ("kafka", "kafka_port"),
+]
+
+
+def check_ports(check):
+    for host in check.group("all"):
+        used = {}
+        for group, name in SERVICE_PORTS:
+            if host not in check.group(group):
+                continue
+            port = check.integer(host, name, 1, 65535)
+            if port is None:
+                continue
+            if port in used:
+                check.error(f"{host}: {name} {port} is already used by {used[port]} on the same host")
+            else:
+                used[port] = name
+
+
+def validate(groups, settings):
+    """Return every fault of the topology, in a stable order (empty when it is valid)."""
+    check = Checker(groups, settings)
+    check_zookeeper(check)
+    check_kafka(check)
+    check_ports(check)
+    return check.errors
