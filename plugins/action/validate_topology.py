@@ -16,8 +16,10 @@ from ansible.plugins.action import ActionBase
 try:  # ansible-core >= 2.19: only trusted strings are templated
     from ansible.template import trust_as_template
 except ImportError:  # pragma: no cover
+
     def trust_as_template(value):
         return value
+
 
 _RULES_PATH = os.path.join(os.path.dirname(__file__), "..", "module_utils", "topology_rules.py")
 _spec = importlib.util.spec_from_file_location("hlf_topology_rules", _RULES_PATH)
@@ -70,9 +72,7 @@ class ActionModule(ActionBase):
         result.update(changed=False, errors=errors, checked_hosts=len(groups["all"]))
         if errors:
             result["failed"] = True
-            result["msg"] = f"The inventory has {len(errors)} fault(s); no host was changed:\n" + "\n".join(
-                f"  - {error}" for error in errors
-            )
+            result["msg"] = f"The inventory has {len(errors)} fault(s); no host was changed:\n" + "\n".join(f"  - {error}" for error in errors)
         else:
             result["msg"] = f"inventory valid ({len(groups['all'])} hosts)"
         return result

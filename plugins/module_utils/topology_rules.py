@@ -55,7 +55,23 @@ class Settings:
 
 
 def _type_name(value):
-    return {str: "the text", list: "a list", dict: "a mapping", bool: "the boolean"}.get(type(value), type(value).__name__)
+    # isinstance, not type(): Ansible hands over subclasses of str, list and dict.
+    for kind, name in ((bool, "the boolean"), (str, "the text"), (list, "a list"), (dict, "a mapping")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _plain(value):
+    """The value as built-in types, so messages read 'x' rather than a wrapper's repr."""
+    for kind in (bool, int, str):
+        if isinstance(value, kind):
+            return kind(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return value
 
 
 class Checker:
@@ -78,7 +94,7 @@ class Checker:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             hint = " (write it without quotes)" if isinstance(value, str) and value.strip().lstrip("-").isdigit() else ""
-            self.error(f"{host}: {name} must be an integer, got {_type_name(value)} {value!r}{hint}")
+            self.error(f"{host}: {name} must be an integer, got {_type_name(value)} {_plain(value)!r}{hint}")
             return None
         if not low <= value <= high:
             self.error(f"{host}: {name} {value} is out of range ({low}..{high})")
@@ -88,7 +104,7 @@ class Checker:
     def boolean(self, host, name):
         value = self.settings[host].get(name)
         if not isinstance(value, bool):
-            self.error(f"{host}: {name} must be true or false, got {_type_name(value)} {value!r}")
+            self.error(f"{host}: {name} must be true or false, got {_type_name(value)} {_plain(value)!r}")
             return None
         return value
 
@@ -96,14 +112,14 @@ class Checker:
         value = self.settings[host].get(name)
         if as_list:
             if not isinstance(value, list):
-                self.error(f"{host}: {name} must be a list of paths, got {_type_name(value)} {value!r}")
+                self.error(f"{host}: {name} must be a list of paths, got {_type_name(value)} {_plain(value)!r}")
                 return
             paths = value
         else:
             paths = [value]
         for path in paths:
             if not isinstance(path, str) or not posixpath.isabs(path):
-                self.error(f"{host}: {name} must hold absolute paths, got {path!r}")
+                self.error(f"{host}: {name} must hold absolute paths, got {_plain(path)!r}")
 
     def unique_ids(self, group, name, low, high):
         """Check each member's id; return {host: id} of the valid ones."""
@@ -133,7 +149,7 @@ class Checker:
         first = hosts[0]
         for host in hosts[1:]:
             if values[host] != values[first]:
-                self.error(f"{host}: {name} {values[host]!r} differs from {first}'s {values[first]!r} (it must be the same on every member)")
+                self.error(f"{host}: {name} {_plain(values[host])!r} differs from {first}'s {_plain(values[first])!r} (it must be the same on every member)")
         return values[first]
 
 
@@ -182,14 +198,16 @@ def check_kafka(check):
                 )
         retention = check.integer(host, "kafka_log_retention_ms", -1, 2**63 - 1)
         if retention is not None and retention != -1:
-            check.error(f"{host}: kafka_log_retention_ms must be -1 (orderers re-read their topics from stored offsets: data must never expire), got {retention}")
+            check.error(
+                f"{host}: kafka_log_retention_ms must be -1 (orderers re-read their topics from stored offsets: data must never expire), got {retention}"
+            )
         unclean = check.boolean(host, "kafka_unclean_leader_election_enable")
         if unclean:
             check.error(f"{host}: kafka_unclean_leader_election_enable must be false (an out-of-sync replica as leader loses blocks)")
         check_message_limits(check, host)
         extra = check.settings[host].get("kafka_extra_properties", {})
         if not isinstance(extra, dict):
-            check.error(f"{host}: kafka_extra_properties must be a mapping, got {_type_name(extra)} {extra!r}")
+            check.error(f"{host}: kafka_extra_properties must be a mapping, got {_type_name(extra)} {_plain(extra)!r}")
         else:
             for key in sorted(set(extra) & set(KAFKA_PROTECTED_PROPERTIES)):
                 check.error(f"{host}: kafka_extra_properties may not set {key}; use {KAFKA_PROTECTED_PROPERTIES[key]}")

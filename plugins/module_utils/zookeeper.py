@@ -53,9 +53,7 @@ def ensemble_state(answers, leader_mntr=None):
         value = parse_fields("mntr", leader_mntr).get("zk_synced_followers")
         synced = int(float(value)) if value is not None else None
     standalone = len(modes) == 1 and list(modes.values()) == ["standalone"]
-    healthy = standalone or (
-        not not_serving and len(leaders) == 1 and synced is not None and synced == len(followers) == len(modes) - 1
-    )
+    healthy = standalone or (not not_serving and len(leaders) == 1 and synced is not None and synced == len(followers) == len(modes) - 1)
     return {
         "modes": modes,
         "leader": leaders[0] if len(leaders) == 1 else None,

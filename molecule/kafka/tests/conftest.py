@@ -54,7 +54,11 @@ def produce(topic, messages, timeout_ms=10000):
         "printf '%s\\n' | kafka-run-class kafka.tools.ConsoleProducer --bootstrap-server %s --topic %s --sync "
         "--request-required-acks all --producer-property delivery.timeout.ms=%s --producer-property request.timeout.ms=%s "
         "--producer-property linger.ms=0",
-        body, BOOTSTRAP, topic, str(timeout_ms), str(min(timeout_ms, 5000)),
+        body,
+        BOOTSTRAP,
+        topic,
+        str(timeout_ms),
+        str(min(timeout_ms, 5000)),
     )
 
 
@@ -62,7 +66,9 @@ def consume(topic, count):
     result = host_of("kafka0").run(
         "kafka-run-class org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server %s --topic %s "
         "--from-beginning --max-messages %s --timeout-ms 30000",
-        BOOTSTRAP, topic, str(count),
+        BOOTSTRAP,
+        topic,
+        str(count),
     )
     return result.stdout.splitlines()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -121,7 +122,7 @@ def test_configuration_change_restarted_one_node_at_a_time():
         for entry in restarts:
             print(f"  {entry['host']}: {entry['ready'] - entry['began']:.1f} s from restart to healthy")
         assert sorted(entry["host"] for entry in restarts) == sorted(expected)
-        for earlier, later in zip(restarts, restarts[1:]):
+        for earlier, later in itertools.pairwise(restarts):
             assert later["began"] >= earlier["ready"], f"{later['host']} restarted before {earlier['host']} was healthy"
     leader = log["zookeeper_leader_before"].split(":")[0]
     assert leader and log["zookeeper"][-1]["host"] == leader, "the ZooKeeper leader must restart last"
