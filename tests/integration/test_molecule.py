@@ -44,7 +44,7 @@ def assert_scenario_passed(name):
     tail = "\n".join(output.splitlines()[-150:])
     assert returncode == 0, f"molecule test -s {name} failed (log: {CACHE}/logs/molecule-{name}.log):\n{tail}"
     # Molecule's idempotence step fails on any changed task in a second converge.
-    assert f"{name} ➜ idempotence: Executed: Successful" in output, "the idempotence step did not pass"
+    assert re.search(rf"{name}\W+idempotence\W+Executed: Successful", output), "the idempotence step did not pass"
     return output
 
 

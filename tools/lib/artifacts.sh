@@ -51,8 +51,10 @@ ensure_kafka_artifact() {
 # Where Fabric comes from, first match wins: HLF_FABRIC_SOURCE (a release tarball or a directory
 # holding bin/), the local cache $HLF_CACHE/fabric-local[.tar.gz], a previously downloaded release
 # tarball, the official download (skipped under CI=true or HLF_FABRIC_DOWNLOAD=no).
+# HLF_FABRIC_SOURCE=none runs everything without Fabric (its checks are then skipped, loudly).
 find_fabric_source() {
   local candidate
+  [ "${HLF_FABRIC_SOURCE:-}" = none ] && return 1
   if [ -n "${HLF_FABRIC_SOURCE:-}" ]; then
     [ -e "$HLF_FABRIC_SOURCE" ] || die "HLF_FABRIC_SOURCE=$HLF_FABRIC_SOURCE does not exist"
     echo "$HLF_FABRIC_SOURCE"
@@ -84,7 +86,7 @@ ensure_fabric_artifact() {
     rm -f "$out"
     cat >"$missing" <<MSG
 Fabric ${FABRIC_VERSION} binaries are NOT available, so every check that needs Fabric is SKIPPED.
-Looked for: HLF_FABRIC_SOURCE (unset), $HLF_CACHE/fabric-local/bin,
+Looked for: HLF_FABRIC_SOURCE (${HLF_FABRIC_SOURCE:-unset}), $HLF_CACHE/fabric-local/bin,
 $HLF_CACHE/fabric-local.tar.gz, $HLF_CACHE/downloads/${FABRIC_RELEASE_URL##*/};
 the official download was not tried or failed (${FABRIC_RELEASE_URL}).
 Provide them with: HLF_FABRIC_SOURCE=/path/to/hyperledger-fabric-linux-amd64-${FABRIC_VERSION}.tar.gz

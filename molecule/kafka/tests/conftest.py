@@ -31,7 +31,8 @@ def zk_mode(name):
 
 def zk_shell(*args):
     """Run ZooKeeper's own CLI on kafka0; return its last output line (the answer)."""
-    result = host_of("kafka0").run("kafka-run-class org.apache.zookeeper.ZooKeeperMain -server %s %s", ZK_CONNECT, " ".join(args))
+    placeholders = " ".join(["%s"] * len(args))
+    result = host_of("kafka0").run("kafka-run-class org.apache.zookeeper.ZooKeeperMain -server %s " + placeholders, ZK_CONNECT, *args)
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     return result.rc, (lines[-1] if lines else "")
 
@@ -44,21 +45,18 @@ def registered_brokers():
 
 
 def topic_command(*args):
-    return host_of("kafka0").run("kafka-run-class org.apache.kafka.tools.TopicCommand --bootstrap-server %s " + " ".join(args), BOOTSTRAP)
+    placeholders = " ".join(["%s"] * len(args))
+    return host_of("kafka0").run("kafka-run-class org.apache.kafka.tools.TopicCommand --bootstrap-server %s " + placeholders, BOOTSTRAP, *args)
 
 
 def produce(topic, messages, timeout_ms=10000):
     """Send with acks=all, synchronously; rc != 0 when Kafka refused a message."""
-    body = "\\n".join(messages)
+    messages_args = " ".join(["%s"] * len(messages))
     return host_of("kafka0").run(
-        "printf '%s\\n' | kafka-run-class kafka.tools.ConsoleProducer --bootstrap-server %s --topic %s --sync "
+        "printf '%%s\\n' " + messages_args + " | kafka-run-class kafka.tools.ConsoleProducer --bootstrap-server %s --topic %s --sync "
         "--request-required-acks all --producer-property delivery.timeout.ms=%s --producer-property request.timeout.ms=%s "
         "--producer-property linger.ms=0",
-        body,
-        BOOTSTRAP,
-        topic,
-        str(timeout_ms),
-        str(min(timeout_ms, 5000)),
+        *messages, BOOTSTRAP, topic, str(timeout_ms), str(min(timeout_ms, 5000)),
     )
 
 
