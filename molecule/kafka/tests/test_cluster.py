@@ -30,7 +30,7 @@ from conftest import (
 testinfra_hosts = ["kafka0"]
 
 TOPIC = "hlf-verify-" + uuid.uuid4().hex[:8]
-ZNODE = "/hlf-verify"
+ZNODE = "/hlf-verify-" + uuid.uuid4().hex[:8]
 
 
 def test_ensemble_has_one_leader_and_two_followers():
