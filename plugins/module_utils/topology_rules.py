@@ -219,14 +219,14 @@ def check_kafka(check):
 def check_message_limits(check, host):
     """Orderer.AbsoluteMaxBytes < replica.fetch.max.bytes <= message.max.bytes < socket.request.max.bytes."""
     limit = 2**31 - 1
-    block = check.integer(host, "orderer_absolute_max_bytes", 1, limit, DEFAULT_ORDERER_ABSOLUTE_MAX_BYTES)
+    block = check.integer(host, "fabric_orderer_absolute_max_bytes", 1, limit, DEFAULT_ORDERER_ABSOLUTE_MAX_BYTES)
     fetch = check.integer(host, "kafka_replica_fetch_max_bytes", 1, limit)
     message = check.integer(host, "kafka_message_max_bytes", 1, limit)
     request = check.integer(host, "kafka_socket_request_max_bytes", 1, limit)
     if None in (block, fetch, message, request):
         return
     if not block < fetch:
-        check.error(f"{host}: kafka_replica_fetch_max_bytes {fetch} must be above the orderers' block size orderer_absolute_max_bytes {block}")
+        check.error(f"{host}: kafka_replica_fetch_max_bytes {fetch} must be above the orderers' block size fabric_orderer_absolute_max_bytes {block}")
     if not fetch <= message:
         check.error(f"{host}: kafka_replica_fetch_max_bytes {fetch} must not exceed kafka_message_max_bytes {message}")
     if not message < request:

@@ -2,7 +2,8 @@
 
 The material is generated once and kept: a rerun changes no file, a new node is added without
 changing any existing file, check mode writes nothing, and only fabric_artifacts_regenerate makes
-new material (keeping the old directory as a backup). Skipped loudly when Fabric is not provided.
+new material (keeping the old directory as a backup). Every check that runs Fabric's tools is
+skipped loudly when Fabric is not provided.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ CONFIGTXLATOR = CACHE / "controller" / "fabric-2.5.16" / "bin" / "configtxlator"
 RECAP = re.compile(r"^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def fabric_provided():
     reason = fabric_missing_reason()
     if reason:
@@ -39,13 +40,14 @@ def fabric_provided():
 # --- helpers ---
 
 
-def copy_inventory(source, destination):
-    """A copy of an inventory directory, without generated material unless asked for."""
-    shutil.copytree(source, destination, ignore=None if source != EXAMPLE else shutil.ignore_patterns(OUTPUT + "*"))
+def copy_inventory(source, destination, with_material=False):
+    """A copy of an inventory directory, with or without its generated material."""
+    shutil.copytree(source, destination, ignore=None if with_material else shutil.ignore_patterns(OUTPUT + "*"))
     return destination
 
 
 def run_playbook(inventory, *args):
+    """The finished ansible-playbook run and the 'changed' count of its recap."""
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     result = subprocess.run(
         ["ansible-playbook", "-i", str(inventory), str(PLAYBOOK), *args],
@@ -57,19 +59,21 @@ def run_playbook(inventory, *args):
         check=False,
     )
     recap = RECAP.search(result.stdout)
-    result.changed = int(recap.group(2)) if recap else None
-    return result
+    return result, int(recap.group(2)) if recap else None
 
 
 def assert_ok(result):
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
 
+def words(output):
+    """Output with whitespace normalized: the YAML callback folds long messages."""
+    return " ".join(output.split())
+
+
 def checksums(directory):
     """sha256 of every file under directory, by relative path."""
-    return {
-        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(directory.rglob("*")) if path.is_file()
-    }
+    return {str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(directory.rglob("*")) if path.is_file()}
 
 
 def load_inventory(inventory):
@@ -79,7 +83,7 @@ def load_inventory(inventory):
 
 
 def group(hosts, name):
-    """{host: its variables} of one group, group_vars/<group>.yml under the host's own."""
+    """{host: its variables} of one group of hosts.yml."""
     members = hosts["all"]["children"].get(name, {}).get("hosts", {}) or {}
     return {host: variables or {} for host, variables in members.items()}
 
@@ -126,11 +130,11 @@ def decode(path, message_type):
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory):
+def generated(fabric_provided, tmp_path_factory):
     inventory = copy_inventory(EXAMPLE, tmp_path_factory.mktemp("generated") / "inventory")
-    result = run_playbook(inventory)
+    result, changed = run_playbook(inventory)
     assert_ok(result)
-    assert result.changed and result.changed > 0, result.stdout[-3000:]
+    assert changed, result.stdout[-3000:]
     return inventory
 
 
@@ -216,14 +220,14 @@ def test_a_creation_transaction_per_channel_without_anchor_peers(generated):
 
 def test_second_run_changes_nothing(generated):
     before = checksums(generated / OUTPUT)
-    result = run_playbook(generated)
+    result, changed = run_playbook(generated)
     assert_ok(result)
-    assert result.changed == 0, result.stdout[-4000:]
+    assert changed == 0, result.stdout[-4000:]
     assert checksums(generated / OUTPUT) == before
 
 
 def test_new_nodes_and_orgs_are_added_without_changing_any_existing_file(generated, tmp_path):
-    inventory = copy_inventory(generated, tmp_path / "inventory")
+    inventory = copy_inventory(generated, tmp_path / "inventory", with_material=True)
     before = checksums(inventory / OUTPUT)
     hosts, fabric = load_inventory(inventory)
     hosts["all"]["children"]["peer"]["hosts"]["peer2-org1"] = {"ansible_host": "192.0.2.44", "fabric_org": "Org1"}
@@ -233,11 +237,11 @@ def test_new_nodes_and_orgs_are_added_without_changing_any_existing_file(generat
     grown["fabric_peer_orgs"].append({"name": "Org3", "msp_id": "Org3MSP", "domain": "org3.example.com"})
     (inventory / "group_vars" / "all.yml").write_text(yaml.safe_dump(grown, sort_keys=False))
 
-    result = run_playbook(inventory)
+    result, changed = run_playbook(inventory)
     assert_ok(result)
-    assert result.changed and result.changed > 0
+    assert changed, result.stdout[-4000:]
     # The genesis block is kept: a new org joins the consortium by a channel configuration update.
-    assert "the genesis block and the existing channel creation transactions" in result.stdout
+    assert "the genesis block and the existing channel creation transactions" in words(result.stdout)
     after = checksums(inventory / OUTPUT)
     # The generator's inputs list the new nodes; nothing else that existed may change.
     changed = {path for path in before if after.get(path) != before[path]}
@@ -251,24 +255,25 @@ def test_new_nodes_and_orgs_are_added_without_changing_any_existing_file(generat
     new_peer = certificate(node_dir(material, "peer", "org1.example.com", "peer2-org1") / "msp/signcerts/peer2-org1.org1.example.com-cert.pem")
     new_peer.verify_directly_issued_by(org1_ca)
 
-    result = run_playbook(inventory)
+    result, changed = run_playbook(inventory)
     assert_ok(result)
-    assert result.changed == 0, result.stdout[-4000:]
+    assert changed == 0, result.stdout[-4000:]
 
 
+@pytest.mark.usefixtures("fabric_provided")
 def test_check_mode_on_a_fresh_inventory_writes_nothing(tmp_path):
     inventory = copy_inventory(EXAMPLE, tmp_path / "inventory")
     before = {str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")}
-    result = run_playbook(inventory, "--check")
+    result, changed = run_playbook(inventory, "--check")
     assert_ok(result)
-    assert result.changed and result.changed > 0, "check mode should report what a real run would generate"
+    assert changed, "check mode should report what a real run would generate"
     assert {str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")} == before
 
 
 def test_regenerate_makes_new_material_and_keeps_the_old_as_backup(generated, tmp_path):
-    inventory = copy_inventory(generated, tmp_path / "inventory")
+    inventory = copy_inventory(generated, tmp_path / "inventory", with_material=True)
     old = checksums(inventory / OUTPUT)
-    result = run_playbook(inventory, "-e", "fabric_artifacts_regenerate=true")
+    result, _ = run_playbook(inventory, "-e", "fabric_artifacts_regenerate=true")
     assert_ok(result)
     backups = sorted(inventory.glob(OUTPUT + ".backup-*"))
     assert len(backups) == 1, backups
@@ -281,6 +286,7 @@ def test_regenerate_makes_new_material_and_keeps_the_old_as_backup(generated, tm
 
 
 def test_a_bad_topology_is_refused_before_anything_is_written(tmp_path):
+    # Needs no Fabric: the topology is checked before the tools are looked for.
     inventory = copy_inventory(EXAMPLE, tmp_path / "inventory")
     hosts, fabric = load_inventory(inventory)
     hosts["all"]["children"]["peer"]["hosts"]["peer1-org2"]["fabric_org"] = "Org9"
@@ -288,8 +294,8 @@ def test_a_bad_topology_is_refused_before_anything_is_written(tmp_path):
     fabric["fabric_channels"].append({"name": "channel3", "orgs": ["Org1", "Org7"]})
     (inventory / "group_vars" / "all.yml").write_text(yaml.safe_dump(fabric, sort_keys=False))
 
-    result = run_playbook(inventory)
+    result, _ = run_playbook(inventory)
     assert result.returncode != 0
     for part in ("peer1-org2: fabric_org Org9 is not in fabric_peer_orgs (Org1, Org2)", "channel channel3: organization Org7 is not in fabric_peer_orgs"):
-        assert part in result.stdout, result.stdout[-3000:]
+        assert part in words(result.stdout), result.stdout[-3000:]
     assert not (inventory / OUTPUT).exists()

@@ -76,3 +76,19 @@ def test_kafka_scenario():
         "test_configuration_change_restarted_one_node_at_a_time",
     ):
         assert any(name.startswith(check) for name in checks), f"{check} did not pass: {sorted(checks)}"
+
+
+def test_default_scenario_reference_network():
+    reason = fabric_missing_reason()
+    if reason:
+        pytest.skip("FABRIC NOT PROVIDED, the reference network (orderers, peers, admin host) NOT DEPLOYED: " + " ".join(reason.split()))
+    checks = passed_checks(assert_scenario_passed("default"))
+    for check in (
+        "test_orderer_serves_system_channel_over_tls",
+        "test_peer_is_healthy_and_answers_its_admin",
+        "test_private_keys_belong_to_the_node_only",
+        "test_admin_keys_are_only_on_the_admin_host",
+        "test_ledgers_survive_service_restarts",
+        "test_ledgers_survive_host_restarts",
+    ):
+        assert any(name.startswith(check) for name in checks), f"{check} did not pass: {sorted(checks)}"

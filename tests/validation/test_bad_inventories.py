@@ -159,8 +159,8 @@ CASES = [
     ),
     (
         "block-size-above-fetch-limit",
-        set_var("kafka3", "orderer_absolute_max_bytes", 104857600),
-        ["kafka3: kafka_replica_fetch_max_bytes 103809024 must be above the orderers' block size orderer_absolute_max_bytes 104857600"],
+        set_var("kafka3", "fabric_orderer_absolute_max_bytes", 104857600),
+        ["kafka3: kafka_replica_fetch_max_bytes 103809024 must be above the orderers' block size fabric_orderer_absolute_max_bytes 104857600"],
     ),
     (
         "kafka-log-dirs-as-string",

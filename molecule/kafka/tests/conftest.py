@@ -56,7 +56,11 @@ def produce(topic, messages, timeout_ms=10000):
         "printf '%%s\\n' " + messages_args + " | kafka-run-class kafka.tools.ConsoleProducer --bootstrap-server %s --topic %s --sync "
         "--request-required-acks all --producer-property delivery.timeout.ms=%s --producer-property request.timeout.ms=%s "
         "--producer-property linger.ms=0",
-        *messages, BOOTSTRAP, topic, str(timeout_ms), str(min(timeout_ms, 5000)),
+        *messages,
+        BOOTSTRAP,
+        topic,
+        str(timeout_ms),
+        str(min(timeout_ms, 5000)),
     )
 
 

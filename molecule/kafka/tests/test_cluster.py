@@ -117,7 +117,7 @@ def test_configuration_change_restarted_one_node_at_a_time():
     with open(path, encoding="utf-8") as handle:
         log = json.load(handle)
     for service, expected in (("zookeeper", ZOOKEEPERS), ("kafka", list(BROKERS))):
-        restarts = log[service]
+        restarts = [entry for entry in log[service] if entry["service"] == service]
         print(f"{service} restarts:")
         for entry in restarts:
             print(f"  {entry['host']}: {entry['ready'] - entry['began']:.1f} s from restart to healthy")

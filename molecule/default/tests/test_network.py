@@ -1,0 +1,97 @@
+"""The reference network, checked from its admin host with the real peer CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+from conftest import ADMIN, ORDERERS, ORG_DOMAINS, PEERS, SYSTEM_CHANNEL, host_of, joined_channels, newest_block_number
+
+testinfra_hosts = ["cli"]
+
+
+def wait_for(predicate, timeout, what, interval=2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+@pytest.mark.parametrize("orderer", ORDERERS)
+def test_orderer_serves_system_channel_over_tls(orderer):
+    assert newest_block_number(orderer) is not None
+    ledger = host_of(orderer).file(f"/mnt/hyperledger/orderer/chains/{SYSTEM_CHANNEL}")
+    assert ledger.is_directory
+    assert ledger.user == "orderer"
+
+
+@pytest.mark.parametrize("peer", PEERS)
+def test_peer_is_healthy_and_answers_its_admin(peer):
+    health = host_of(peer).run("curl -fsS http://127.0.0.1:9443/healthz")
+    assert health.rc == 0 and '"status":"OK"' in health.stdout, health.stdout + health.stderr
+    assert joined_channels(peer) == []
+    assert host_of(peer).file(f"/mnt/hyperledger/{PEERS[peer].lower()}/{peer}/ledgersData").is_directory
+
+
+@pytest.mark.parametrize("name", ORDERERS + list(PEERS))
+def test_private_keys_belong_to_the_node_only(name):
+    host = host_of(name)
+    service = "orderer" if name in ORDERERS else "peer"
+    org = "OrdererOrg" if name in ORDERERS else PEERS[name]
+    keys = host.run("find /etc/hyperledger -type f \\( -path '*keystore*' -o -name '*.key' \\) -printf '%m %u %p\\n'").stdout.splitlines()
+    assert len(keys) == 2, keys  # the MSP signing key and the TLS key
+    for line in keys:
+        mode, owner, _ = line.split(" ", 2)
+        assert (mode, owner) == ("600", service), line
+    # Only its own organization's material, and no admin identity, on a node host.
+    paths = host.run("find /etc/hyperledger").stdout
+    assert "Admin@" not in paths
+    for other, domain in ORG_DOMAINS.items():
+        if other not in (org, "OrdererOrg"):
+            assert domain not in paths, f"{name} holds material of {other}"
+
+
+def test_admin_keys_are_only_on_the_admin_host():
+    cli = host_of("cli")
+    for org in ORG_DOMAINS:
+        keystore = cli.file(f"{ADMIN}/{org}/msp/keystore")
+        assert keystore.is_directory and keystore.mode == 0o700
+        for key in cli.run("find %s -type f", keystore.path).stdout.split():
+            assert cli.file(key).mode == 0o600 and cli.file(key).user == "root"
+
+
+def heights():
+    return {orderer: newest_block_number(orderer) for orderer in ORDERERS}
+
+
+def all_heights():
+    """Every orderer's height once every orderer answers, else None."""
+    current = heights()
+    return current if None not in current.values() else None
+
+
+def test_ledgers_survive_service_restarts():
+    before = heights()
+    for name in ORDERERS + list(PEERS):
+        host_of(name).run_expect([0], "systemctl restart %s", "orderer" if name in ORDERERS else "peer")
+    after = wait_for(all_heights, 180, "orderers to serve again")
+    for orderer in ORDERERS:
+        assert after[orderer] >= before[orderer], (orderer, before, after)
+    for peer in PEERS:
+        wait_for(lambda peer=peer: host_of(peer).run("curl -fsS http://127.0.0.1:9443/healthz").rc == 0, 120, f"{peer} healthy")
+
+
+def test_ledgers_survive_host_restarts():
+    before = heights()
+    subprocess.run(["docker", "restart", "-t", "60", *ORDERERS, *PEERS], check=True, timeout=600)
+    after = wait_for(all_heights, 300, "orderers to serve after host restarts")
+    for orderer in ORDERERS:
+        assert after[orderer] >= before[orderer], (orderer, before, after)
+        assert host_of(orderer).service("orderer").is_running
+    for peer in PEERS:
+        wait_for(lambda peer=peer: host_of(peer).run("curl -fsS http://127.0.0.1:9443/healthz").rc == 0, 120, f"{peer} healthy")
+        assert host_of(peer).file(f"/mnt/hyperledger/{PEERS[peer].lower()}/{peer}/ledgersData").is_directory
