@@ -64,7 +64,7 @@ class ActionModule(ActionBase):
             host_vars.update(task_vars["hostvars"][host])
             host_vars.update({"groups": groups, "inventory_hostname": host, "hostvars": task_vars["hostvars"]})
             templar = self._templar.copy_with_new_env(available_variables=host_vars)
-            settings[host] = topology_rules.Settings(host, host_vars, templar.template)
+            settings[host] = topology_rules.Settings(host, host_vars, templar.template, explicit=task_vars["hostvars"][host].keys())
         try:
             errors = topology_rules.validate(groups, settings)
         except AnsibleError as exc:

@@ -8,9 +8,10 @@ and the rule.
 from __future__ import annotations
 
 import posixpath
+import re
 
 # Roles whose defaults make up a host's effective settings.
-ROLES = ["install_artifact", "zookeeper", "kafka"]
+ROLES = ["install_artifact", "zookeeper", "kafka", "fabric_artifacts", "orderer", "peer", "couchdb"]
 
 MISSING = object()
 # Fabric's default Orderer.BatchSize.AbsoluteMaxBytes (10 MiB); the orderer role may set another.
@@ -37,13 +38,16 @@ KAFKA_PROTECTED_PROPERTIES = {
 class Settings:
     """One host's effective variables: `raw` as written, `get` templated."""
 
-    def __init__(self, host, variables, render=lambda value: value):
+    def __init__(self, host, variables, render=lambda value: value, explicit=None):
         self.host = host
         self._variables = variables
         self._render = render
+        # Names the inventory sets for this host (the rest are the roles' defaults).
+        self._explicit = set(variables) if explicit is None else set(explicit)
 
     def has(self, name):
-        return name in self._variables
+        """Whether the inventory sets the variable for this host (a role default does not count)."""
+        return name in self._explicit
 
     def raw(self, name, default=MISSING):
         return self._variables.get(name, default)
@@ -239,14 +243,27 @@ SERVICE_PORTS = [
     ("zookeeper", "zookeeper_quorum_port"),
     ("zookeeper", "zookeeper_election_port"),
     ("kafka", "kafka_port"),
+    ("orderer", "orderer_port"),
+    ("orderer", "orderer_operations_port"),
+    ("orderer", "orderer_admin_port"),
+    ("peer", "peer_port"),
+    ("peer", "peer_chaincode_port"),
+    ("peer", "peer_operations_port"),
+    ("couchdb", "couchdb_port"),
 ]
+
+# Names Fabric puts into channel configuration keys and policies.
+CONFIG_KEY = re.compile(r"^[A-Za-z0-9.-]+$")
+DNS_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+# Fabric's channel-name rule (configtx validation): lower case, digits, '.', '-', starting with a letter, < 250.
+CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9.-]{0,248}$")
 
 
 def check_ports(check):
     for host in check.group("all"):
         used = {}
         for group, name in SERVICE_PORTS:
-            if host not in check.group(group):
+            if host not in check.group(group) or (group == "peer" and check.settings[host].get("fabric_org") is MISSING):
                 continue
             port = check.integer(host, name, 1, 65535)
             if port is None:
@@ -257,10 +274,151 @@ def check_ports(check):
                 used[port] = name
 
 
+def _network(check):
+    """The shared Fabric variables (group_vars/all), read from the first host."""
+    first = check.group("all")[0]
+    return {name: check.settings[first].get(name, MISSING) for name in ("fabric_orderer_org", "fabric_peer_orgs", "fabric_channels")} | {
+        "fabric_system_channel": check.settings[first].get("fabric_system_channel", "system-channel"),
+        "fabric_consortium": check.settings[first].get("fabric_consortium", "SampleConsortium"),
+    }
+
+
+def _organizations(check, network):
+    """Check fabric_orderer_org and fabric_peer_orgs; return (orderer org, [peer orgs]) or None."""
+    orderer_org, peer_orgs = network["fabric_orderer_org"], network["fabric_peer_orgs"]
+    if not isinstance(orderer_org, dict):
+        check.error(f"group all: fabric_orderer_org must be a mapping with name, msp_id and domain, got {_plain(orderer_org)!r}")
+        return None
+    if not isinstance(peer_orgs, list) or not peer_orgs or not all(isinstance(org, dict) for org in peer_orgs):
+        check.error(f"group all: fabric_peer_orgs must be a non-empty list of mappings with name, msp_id and domain, got {_plain(peer_orgs)!r}")
+        return None
+    orgs = [orderer_org, *peer_orgs]
+    for org in orgs:
+        label = f"organization {org.get('name', '?')}"
+        for key in ("name", "msp_id", "domain"):
+            if not isinstance(org.get(key), str) or not org.get(key):
+                check.error(f"{label}: {key} is not set (fabric_orderer_org, fabric_peer_orgs)")
+        if isinstance(org.get("name"), str) and not CONFIG_KEY.match(org["name"]):
+            check.error(f"{label}: the name may hold only letters, digits, '.' and '-' (it is a channel configuration key)")
+        if isinstance(org.get("msp_id"), str) and not CONFIG_KEY.match(org["msp_id"]):
+            check.error(f"{label}: msp_id {org['msp_id']} may hold only letters, digits, '.' and '-'")
+        if isinstance(org.get("domain"), str) and not DNS_NAME.match(org["domain"]):
+            check.error(f"{label}: domain {org['domain']} is not a DNS name")
+    for key in ("name", "msp_id", "domain"):
+        seen = set()
+        for org in orgs:
+            value = org.get(key)
+            if value in seen:
+                check.error(f"organization {key} {value} is used by more than one organization (fabric_orderer_org, fabric_peer_orgs)")
+            seen.add(value)
+    return orderer_org, peer_orgs
+
+
+def check_fabric(check):
+    """Organizations, nodes, anchor peers, gossip, channels and state databases of the Fabric network."""
+    orderers, peers = check.group("orderer"), check.group("peer")
+    if not orderers and not peers:
+        return
+    network = _network(check)
+    organizations = _organizations(check, network)
+    if organizations is None:
+        return
+    orderer_org, peer_orgs = organizations
+    peer_org_names = [org["name"] for org in peer_orgs]
+    if not orderers:
+        check.error("group orderer: the peers need an ordering service, but group orderer is empty")
+    if orderers and not check.group("kafka"):
+        check.error("group kafka: Kafka ordering needs brokers for the genesis block, but group kafka is empty")
+    for host in orderers + peers:
+        if not DNS_NAME.match(host):
+            check.error(f"{host}: the inventory name must be a DNS name (nodes reach each other by it; TLS certificates carry it)")
+    for host in orderers:
+        org = check.settings[host].get("fabric_org", orderer_org["name"])
+        if org != orderer_org["name"]:
+            check.error(f"{host}: fabric_org {org} is not the orderer organization {orderer_org['name']} (fabric_orderer_org)")
+        if host in peers:
+            check.error(f"{host}: is in both groups orderer and peer (a host is one Fabric node)")
+        check.absolute_paths(host, "orderer_ledger_dir")
+    for host in peers:
+        org = check.settings[host].get("fabric_org")
+        if org is MISSING:
+            check.error(f"{host}: fabric_org is not set (every peer names its organization: {', '.join(peer_org_names)})")
+            continue  # the peer's other settings derive from its organization
+        if org not in peer_org_names:
+            check.error(f"{host}: fabric_org {org} is not in fabric_peer_orgs ({', '.join(peer_org_names)})")
+            continue
+        check.absolute_paths(host, "peer_data_dir")
+        check_gossip_bootstrap(check, host, org)
+        check_state_database(check, host)
+    for org in peer_orgs:
+        anchors = org.get("anchor_peers", [])
+        if not isinstance(anchors, list):
+            check.error(f"organization {org['name']}: anchor_peers must be a list of peer hosts, got {_type_name(anchors)} {_plain(anchors)!r}")
+            continue
+        for anchor in anchors:
+            if anchor not in peers or check.settings[anchor].get("fabric_org") != org["name"]:
+                check.error(f"organization {org['name']}: anchor peer {anchor} is not a host of group peer with fabric_org {org['name']}")
+    check_channels(check, network, peer_org_names)
+    for host in check.group("couchdb"):
+        if host not in peers:
+            check.error(f"{host}: is in group couchdb but not in group peer (CouchDB runs next to the peer that uses it)")
+        if not check.settings[host].get("couchdb_admin_password"):
+            check.error(f"{host}: couchdb_admin_password is empty (CouchDB without an admin lets anyone change the peer's state)")
+
+
+def check_gossip_bootstrap(check, host, org):
+    if not check.settings[host].has("peer_gossip_bootstrap"):
+        return
+    bootstrap = check.settings[host].get("peer_gossip_bootstrap")
+    if not isinstance(bootstrap, list):
+        check.error(f"{host}: peer_gossip_bootstrap must be a list of peer hosts, got {_type_name(bootstrap)} {_plain(bootstrap)!r}")
+        return
+    for other in bootstrap:
+        if other not in check.group("peer") or check.settings[other].get("fabric_org") != org:
+            check.error(f"{host}: peer_gossip_bootstrap {other} is not a peer of the same organization {org}")
+
+
+def check_state_database(check, host):
+    database = check.settings[host].get("peer_state_database", "goleveldb")
+    if database not in ("goleveldb", "CouchDB"):
+        check.error(f"{host}: peer_state_database must be goleveldb or CouchDB, got {_plain(database)!r}")
+    elif database == "CouchDB":
+        for name in ("peer_couchdb_username", "peer_couchdb_password"):
+            if not check.settings[host].get(name):
+                check.error(f"{host}: {name} is empty but peer_state_database is CouchDB (never run CouchDB without credentials)")
+
+
+def check_channels(check, network, peer_org_names):
+    channels = network["fabric_channels"]
+    if channels is MISSING:
+        return
+    if not isinstance(channels, list) or not all(isinstance(channel, dict) for channel in channels):
+        check.error(f"group all: fabric_channels must be a list of mappings with name and orgs, got {_plain(channels)!r}")
+        return
+    consortium = network["fabric_consortium"]
+    if not isinstance(consortium, str) or not CONFIG_KEY.match(consortium):
+        check.error(f"group all: fabric_consortium {_plain(consortium)!r} may hold only letters, digits, '.' and '-'")
+    names = [network["fabric_system_channel"]] + [channel.get("name") for channel in channels]
+    for name in names:
+        if not isinstance(name, str) or not CHANNEL_NAME.match(name):
+            check.error(f"channel {_plain(name)!r}: a channel name is lower case letters, digits, '.' and '-', starting with a letter (at most 249)")
+    for name in sorted({name for name in names if names.count(name) > 1 and isinstance(name, str)}):
+        check.error(f"channel {name} is defined more than once (fabric_channels, fabric_system_channel)")
+    for channel in channels:
+        members = channel.get("orgs")
+        if not isinstance(members, list) or not members:
+            check.error(f"channel {channel.get('name')}: orgs must be a non-empty list of organizations, got {_plain(members)!r}")
+            continue
+        for org in members:
+            if org not in peer_org_names:
+                check.error(f"channel {channel.get('name')}: organization {org} is not in fabric_peer_orgs ({', '.join(peer_org_names)})")
+
+
 def validate(groups, settings):
     """Return every fault of the topology, in a stable order (empty when it is valid)."""
     check = Checker(groups, settings)
     check_zookeeper(check)
     check_kafka(check)
+    check_fabric(check)
     check_ports(check)
     return check.errors

@@ -201,8 +201,91 @@ CASES = [
 ]
 
 
+def set_network(name, value):
+    """Change a shared Fabric variable of group_vars/all (applied by write_inventory)."""
+
+    def mutate(inventory):
+        inventory.setdefault("_group_vars_all", {})[name] = value
+
+    return mutate
+
+
+def edit_network(edit):
+    def mutate(inventory):
+        network = yaml.safe_load((EXAMPLE / "group_vars" / "all.yml").read_text())
+        edit(network)
+        inventory.setdefault("_group_vars_all", {}).update(network)
+
+    return mutate
+
+
+def _add_channel(channel):
+    return edit_network(lambda network: network["fabric_channels"].append(channel))
+
+
+def _set_anchor(org_index, anchors):
+    return edit_network(lambda network: network["fabric_peer_orgs"][org_index].update(anchor_peers=anchors))
+
+
+def _duplicate_msp(network):
+    network["fabric_peer_orgs"][1]["msp_id"] = network["fabric_peer_orgs"][0]["msp_id"]
+
+
+FABRIC_CASES = [
+    ("peer-org-undeclared", set_var("peer1-org2", "fabric_org", "Org9"), ["peer1-org2: fabric_org Org9 is not in fabric_peer_orgs (Org1, Org2)"]),
+    ("peer-org-missing", del_var("peer0-org1", "fabric_org"), ["peer0-org1: fabric_org is not set"]),
+    ("orderer-in-peer-org", set_var("orderer1", "fabric_org", "Org1"), ["orderer1: fabric_org Org1 is not the orderer organization OrdererOrg"]),
+    ("duplicate-msp-id", edit_network(_duplicate_msp), ["organization msp_id Org1MSP is used by more than one organization"]),
+    (
+        "anchor-peer-of-other-org",
+        _set_anchor(0, ["peer0-org2"]),
+        ["organization Org1: anchor peer peer0-org2 is not a host of group peer with fabric_org Org1"],
+    ),
+    ("anchor-peer-not-a-host", _set_anchor(1, ["peer9-org2"]), ["organization Org2: anchor peer peer9-org2 is not a host of group peer"]),
+    (
+        "gossip-bootstrap-other-org",
+        set_var("peer0-org1", "peer_gossip_bootstrap", ["peer0-org2"]),
+        ["peer0-org1: peer_gossip_bootstrap peer0-org2 is not a peer of the same organization Org1"],
+    ),
+    ("gossip-bootstrap-as-string", set_var("peer0-org1", "peer_gossip_bootstrap", "peer1-org1"), ["peer0-org1: peer_gossip_bootstrap must be a list"]),
+    ("channel-name-upper-case", _add_channel({"name": "Channel3", "orgs": ["Org1"]}), ["channel 'Channel3': a channel name is lower case letters"]),
+    (
+        "channel-org-undeclared",
+        _add_channel({"name": "channel3", "orgs": ["Org1", "Org7"]}),
+        ["channel channel3: organization Org7 is not in fabric_peer_orgs"],
+    ),
+    ("channel-defined-twice", _add_channel({"name": "channel1", "orgs": ["Org1"]}), ["channel channel1 is defined more than once"]),
+    ("channel-without-orgs", _add_channel({"name": "channel3", "orgs": []}), ["channel channel3: orgs must be a non-empty list"]),
+    (
+        "couchdb-without-password",
+        combine(set_var("peer0-org1", "peer_state_database", "CouchDB"), set_var("peer0-org1", "peer_couchdb_username", "admin")),
+        ["peer0-org1: peer_couchdb_password is empty but peer_state_database is CouchDB"],
+    ),
+    ("state-database-unknown", set_var("peer0-org1", "peer_state_database", "mysql"), ["peer0-org1: peer_state_database must be goleveldb or CouchDB"]),
+    (
+        "couchdb-admin-party",
+        add_to_group("couchdb", "peer0-org1", couchdb_admin_password=""),
+        ["peer0-org1: couchdb_admin_password is empty (CouchDB without an admin"],
+    ),
+    (
+        "peer-port-clash",
+        set_var("peer1-org1", "peer_chaincode_port", 9443),
+        ["peer1-org1: peer_operations_port 9443 is already used by peer_chaincode_port on the same host"],
+    ),
+    ("orderer-ledger-relative", set_var("orderer2", "orderer_ledger_dir", "ledger"), ["orderer2: orderer_ledger_dir must hold absolute paths, got 'ledger'"]),
+    ("peer-data-relative", set_var("peer1-org2", "peer_data_dir", "data"), ["peer1-org2: peer_data_dir must hold absolute paths, got 'data'"]),
+    ("node-in-orderer-and-peer", add_to_group("orderer", "peer0-org1"), ["peer0-org1: is in both groups orderer and peer"]),
+]
+CASES += FABRIC_CASES
+
+
 def write_inventory(directory, inventory):
     shutil.copytree(EXAMPLE / "group_vars", directory / "group_vars")
+    network_changes = inventory.pop("_group_vars_all", None)
+    if network_changes:
+        network = yaml.safe_load((directory / "group_vars" / "all.yml").read_text())
+        network.update(network_changes)
+        (directory / "group_vars" / "all.yml").write_text(yaml.safe_dump(network, sort_keys=False))
     for name in list(inventory["all"]["children"]):
         members = inventory["all"]["children"][name]["hosts"]
         for host_name in members:
