@@ -90,5 +90,7 @@ def test_default_scenario_reference_network():
         "test_admin_keys_are_only_on_the_admin_host",
         "test_ledgers_survive_service_restarts",
         "test_ledgers_survive_host_restarts",
+        "test_anchor_peers_in_the_config_block_are_the_desired_ones",
+        "test_org1_peer_sees_org2_peers_through_gossip",
     ):
         assert any(name.startswith(check) for name in checks), f"{check} did not pass: {sorted(checks)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 
@@ -9,6 +10,10 @@ import pytest
 from conftest import ADMIN, ORDERERS, ORG_DOMAINS, PEERS, SYSTEM_CHANNEL, host_of, joined_channels, newest_block_number
 
 testinfra_hosts = ["cli"]
+
+# inventory/lab/group_vars/all.yml: channel1 = Org1 + Org2, channel2 = Org1.
+EXPECTED_CHANNELS = {"Org1": ["channel1", "channel2"], "Org2": ["channel1"]}
+EXPECTED_ANCHORS = {("channel1", "Org1"): "peer0-org1", ("channel1", "Org2"): "peer0-org2", ("channel2", "Org1"): "peer0-org1"}
 
 
 def wait_for(predicate, timeout, what, interval=2):
@@ -33,7 +38,7 @@ def test_orderer_serves_system_channel_over_tls(orderer):
 def test_peer_is_healthy_and_answers_its_admin(peer):
     health = host_of(peer).run("curl -fsS http://127.0.0.1:9443/healthz")
     assert health.rc == 0 and '"status":"OK"' in health.stdout, health.stdout + health.stderr
-    assert joined_channels(peer) == []
+    assert sorted(joined_channels(peer)) == EXPECTED_CHANNELS[PEERS[peer]]
     assert host_of(peer).file(f"/mnt/hyperledger/{PEERS[peer].lower()}/{peer}/ledgersData").is_directory
 
 
@@ -62,6 +67,32 @@ def test_admin_keys_are_only_on_the_admin_host():
         assert keystore.is_directory and keystore.mode == 0o700
         for key in cli.run("find %s -type f", keystore.path).stdout.split():
             assert cli.file(key).mode == 0o600 and cli.file(key).user == "root"
+
+
+@pytest.mark.parametrize(("channel", "org"), sorted(EXPECTED_ANCHORS))
+def test_anchor_peers_in_the_config_block_are_the_desired_ones(channel, org):
+    cli = host_of("cli")
+    fetched = cli.run(
+        f". {ADMIN}/{org}/env && peer channel fetch config /tmp/config.block -c %s -o orderer0:7050 --tls --cafile %s/OrdererOrg/tls-ca.pem",
+        channel,
+        ADMIN,
+    )
+    assert fetched.rc == 0, fetched.stderr
+    decoded = cli.run(". %s/%s/env && configtxlator proto_decode --type common.Block --input /tmp/config.block", ADMIN, org)
+    assert decoded.rc == 0, decoded.stderr
+    config = json.loads(decoded.stdout)["data"]["data"][0]["payload"]["data"]["config"]
+    anchors = config["channel_group"]["groups"]["Application"]["groups"][org]["values"]["AnchorPeers"]["value"]["anchor_peers"]
+    assert anchors == [{"host": EXPECTED_ANCHORS[(channel, org)], "port": 7051}]
+
+
+def test_org1_peer_sees_org2_peers_through_gossip():
+    """Anchor peers at work: an Org1 peer's gossip membership of channel1 includes Org2's peers."""
+
+    def seen():
+        log = host_of("peer0-org1").run("journalctl -u peer --no-pager -o cat | grep 'peers went online'").stdout
+        return all(f"{peer}:7051" in log for peer in ("peer0-org2", "peer1-org2"))
+
+    wait_for(seen, 120, "peer0-org1 to see Org2's peers online through gossip")
 
 
 def heights():

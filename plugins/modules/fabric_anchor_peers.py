@@ -1,0 +1,267 @@
+#!/usr/bin/python
+"""An organization's anchor peers in a channel's configuration, updated only when they differ."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: fabric_anchor_peers
+short_description: Set an organization's anchor peers in a Hyperledger Fabric channel
+description:
+  - Reads the channel's newest config block from the orderer (C(peer channel fetch config)), decodes it
+    with C(configtxlator) and compares the organization's C(AnchorPeers) with the desired list
+    (order does not matter).
+  - Only when they differ, edits the configuration, computes the update with
+    C(configtxlator compute_update), wraps it in an envelope and submits it with C(peer channel update)
+    as the organization's admin (whose signature satisfies the organization's C(Admins) policy), then
+    waits until the new config block carries the desired anchor peers.
+  - Never uses the one-shot C(configtxgen -outputAnchorPeersUpdate) transaction, which only works for
+    an organization's first update.
+  - Check mode only reads the config block and reports the old and the new list. When the channel does
+    not exist yet (a check run before its creation), check mode reports the change that the real run
+    would make after creating it.
+  - Transient errors (C(SERVICE_UNAVAILABLE), connection failures) are retried a bounded number of times.
+options:
+  channel:
+    description: The channel name.
+    type: str
+    required: true
+  org:
+    description:
+      - The organization's group name in the channel configuration, under C(Application).
+      - That is the organization's C(Name) in C(configtx.yaml) (for example C(Org1)), which need not be
+        its MSP ID.
+    type: str
+    required: true
+  anchor_peers:
+    description: The desired anchor peers. An empty list removes every anchor peer of the organization.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      host:
+        description: The anchor peer's host name as other organizations' peers reach it.
+        type: str
+        required: true
+      port:
+        description: The anchor peer's port.
+        type: int
+        default: 7051
+  commit_timeout:
+    description: Seconds to wait, after the update was accepted, for the config block that carries it.
+    type: int
+    default: 60
+  msp_id:
+    description: MSP ID of the organization's admin identity that signs the update.
+    type: str
+    required: true
+  msp_dir:
+    description: The admin's MSP directory (C(CORE_PEER_MSPCONFIGPATH)).
+    type: path
+    required: true
+  orderer_address:
+    description: The orderer endpoint, C(host:port).
+    type: str
+    required: true
+  orderer_tls_ca:
+    description: The orderer organization's TLS CA certificate. Required when I(tls=true).
+    type: path
+  orderer_tls_hostname_override:
+    description: Host name to verify the orderer's TLS certificate against instead of the address' host.
+    type: str
+  tls:
+    description: Whether the Fabric endpoints use TLS.
+    type: bool
+    default: true
+  fabric_bin_dir:
+    description: Directory with the C(peer) and C(configtxlator) binaries.
+    type: path
+    default: /opt/hlf/fabric-2.5.16/bin
+  fabric_cfg_path:
+    description: Directory with the CLI's C(core.yaml) (C(FABRIC_CFG_PATH)).
+    type: path
+    default: /opt/hlf/fabric-2.5.16/config
+  retries:
+    description: How many more times a command is run after a transient error.
+    type: int
+    default: 5
+  retry_delay:
+    description: Seconds between two attempts.
+    type: float
+    default: 3.0
+attributes:
+  check_mode:
+    support: full
+    description: Only reads the config block; reports the old and the new anchor peers.
+  diff_mode:
+    support: full
+    description: Shows the organization's anchor peers before and after.
+seealso:
+  - module: fabric_channel
+  - module: fabric_channel_member
+author: hlf-ansible
+"""
+
+EXAMPLES = r"""
+- name: Make peer0-org1 Org1's anchor peer in channel1
+  fabric_anchor_peers:
+    channel: channel1
+    org: Org1
+    anchor_peers:
+      - host: peer0-org1
+        port: 7051
+    msp_id: Org1MSP
+    msp_dir: /etc/hyperledger/admin/Org1/msp
+    orderer_address: orderer0:7050
+    orderer_tls_ca: /etc/hyperledger/admin/OrdererOrg/tls-ca.pem
+"""
+
+RETURN = r"""
+anchor_peers:
+  description: The organization's anchor peers after the run (in check mode, the current ones).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{host: peer0-org1, port: 7051}]
+previous_anchor_peers:
+  description: The organization's anchor peers before the run (empty when the channel does not exist yet).
+  returned: always
+  type: list
+  elements: dict
+  sample: []
+msg:
+  description: What was done, or in check mode what would be done.
+  returned: always
+  type: str
+  sample: anchor peers of Org1 in channel1 updated
+commands:
+  description: The CLI commands that were run, in order (retries included).
+  returned: always
+  type: list
+  elements: str
+cmd:
+  description: The failing command.
+  returned: failure
+  type: str
+stderr:
+  description: The failing command's error output (the CLI's own error text is also in I(msg)).
+  returned: failure
+  type: str
+"""
+
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.fabric_cli import (
+    MSP_SPEC,
+    ORDERER_SPEC,
+    FabricCLI,
+    FabricCLIError,
+    anchor_peers,
+    argument_spec,
+    is_not_found,
+    module_runner,
+    normalize_anchor_peers,
+    with_anchor_peers,
+)
+
+POLL_SECONDS = 1.0
+
+
+def current_anchor_peers(cli, channel, org):
+    _, config = cli.channel_config(channel)
+    try:
+        return config, anchor_peers(config, org)
+    except ValueError as exc:
+        raise FabricCLIError(f"channel {channel}: {exc}") from exc
+
+
+def ensure_anchor_peers(cli, params, check_mode):
+    """The decision: read, then compute and submit an update only when the anchors differ (never in check mode)."""
+    channel, org = params["channel"], params["org"]
+    desired = [{"host": peer["host"], "port": int(peer["port"])} for peer in params["anchor_peers"]]
+    label = f"anchor peers of {org} in {channel}"
+    try:
+        config, current = current_anchor_peers(cli, channel, org)
+    except FabricCLIError as exc:
+        if not (check_mode and is_not_found(exc.stderr)):
+            raise
+        # Check run before the channel exists: the real run creates it first, without anchor peers.
+        changed = bool(desired)
+        return {
+            "changed": changed,
+            "anchor_peers": [],
+            "previous_anchor_peers": [],
+            "diff": {"before": {"anchor_peers": []}, "after": {"anchor_peers": desired}},
+            "msg": f"channel {channel} does not exist yet; {label} would be {'set' if changed else 'left empty'} after its creation",
+        }
+    result = {
+        "changed": False,
+        "anchor_peers": current,
+        "previous_anchor_peers": current,
+        "diff": {"before": {"anchor_peers": current}, "after": {"anchor_peers": current}},
+    }
+    if normalize_anchor_peers(current) == normalize_anchor_peers(desired):
+        result["msg"] = f"{label} are as desired"
+        return result
+    result["diff"]["after"] = {"anchor_peers": desired}
+    if check_mode:
+        result.update(changed=True, msg=f"{label} would be updated")
+        return result
+    envelope = cli.config_update_envelope(channel, config, with_anchor_peers(config, org, desired))
+    if envelope is None:
+        result.update(msg=f"{label}: configtxlator found no difference", diff={"before": {"anchor_peers": current}, "after": {"anchor_peers": current}})
+        return result
+    try:
+        cli.submit_update(channel, envelope)
+    except FabricCLIError:
+        # An update accepted whose answer was lost is refused when retried (version error): the
+        # config block then already carries it. Anything else is the error it says.
+        _, seen = current_anchor_peers(cli, channel, org)
+        if normalize_anchor_peers(seen) != normalize_anchor_peers(desired):
+            raise
+    seen = wait_for_anchor_peers(cli, channel, org, desired, params["commit_timeout"])
+    result.update(changed=True, anchor_peers=seen, msg=f"{label} updated")
+    return result
+
+
+def wait_for_anchor_peers(cli, channel, org, desired, timeout):
+    """Re-read the newest config block until it carries the desired anchor peers (bounded)."""
+    polls = max(1, int(timeout / POLL_SECONDS))
+    for poll in range(polls):
+        _, seen = current_anchor_peers(cli, channel, org)
+        if normalize_anchor_peers(seen) == normalize_anchor_peers(desired):
+            return seen
+        if poll < polls - 1:
+            cli.sleep(POLL_SECONDS)
+    raise FabricCLIError(f"the update of the anchor peers of {org} in {channel} was accepted, but after {timeout} s the config block still has {seen}")
+
+
+ARGUMENT_SPEC = argument_spec(
+    MSP_SPEC,
+    ORDERER_SPEC,
+    channel={"type": "str", "required": True},
+    org={"type": "str", "required": True},
+    anchor_peers={
+        "type": "list",
+        "elements": "dict",
+        "required": True,
+        "options": {"host": {"type": "str", "required": True}, "port": {"type": "int", "default": 7051}},
+    },
+    commit_timeout={"type": "int", "default": 60},
+)
+REQUIRED_IF = [("tls", True, ["orderer_tls_ca"])]
+
+
+def main(runner=None):
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
+    with tempfile.TemporaryDirectory(prefix="fabric_anchor_peers.") as tmpdir:
+        cli = FabricCLI(runner or module_runner(module), module.params, tmpdir)
+        try:
+            result = ensure_anchor_peers(cli, module.params, module.check_mode)
+        except FabricCLIError as exc:
+            module.fail_json(msg=exc.msg, commands=cli.commands, **exc.details())
+    module.exit_json(commands=cli.commands, **result)
+
+
+if __name__ == "__main__":
+    main()

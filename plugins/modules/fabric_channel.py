@@ -1,0 +1,176 @@
+#!/usr/bin/python
+"""A channel on the ordering service: created from its creation transaction only when absent."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: fabric_channel
+short_description: Create a Hyperledger Fabric channel on the ordering service when it does not exist
+description:
+  - Asks the orderer for the channel's oldest block (C(peer channel fetch oldest)). C(NOT_FOUND) means
+    the channel does not exist; only then is it created from its creation transaction with
+    C(peer channel create).
+  - The check is a read, so check mode is honoured. In check mode nothing is submitted and the result
+    says whether the channel would be created.
+  - When another run creates the channel between the check and the creation, the orderer's version
+    error is recognised and nothing is reported as changed.
+  - Runs the Fabric CLI on the target host as the given organization's admin; transient errors
+    (C(SERVICE_UNAVAILABLE), connection failures) are retried a bounded number of times.
+options:
+  name:
+    description: The channel name.
+    type: str
+    required: true
+  state:
+    description: Only C(present) is supported (the ordering service cannot delete a channel).
+    type: str
+    choices: [present]
+    default: present
+  creation_tx:
+    description:
+      - The channel creation transaction (C(configtxgen -outputCreateChannelTx)) on the target host.
+      - Read only when the channel has to be created.
+    type: path
+    required: true
+  msp_id:
+    description: MSP ID of the identity running the CLI (an admin of a member organization for creation).
+    type: str
+    required: true
+  msp_dir:
+    description: The identity's MSP directory (C(CORE_PEER_MSPCONFIGPATH)).
+    type: path
+    required: true
+  orderer_address:
+    description: The orderer endpoint, C(host:port).
+    type: str
+    required: true
+  orderer_tls_ca:
+    description: The orderer organization's TLS CA certificate. Required when I(tls=true).
+    type: path
+  orderer_tls_hostname_override:
+    description: Host name to verify the orderer's TLS certificate against instead of the address' host.
+    type: str
+  tls:
+    description: Whether the Fabric endpoints use TLS.
+    type: bool
+    default: true
+  fabric_bin_dir:
+    description: Directory with the C(peer) and C(configtxlator) binaries.
+    type: path
+    default: /opt/hlf/fabric-2.5.16/bin
+  fabric_cfg_path:
+    description: Directory with the CLI's C(core.yaml) (C(FABRIC_CFG_PATH)).
+    type: path
+    default: /opt/hlf/fabric-2.5.16/config
+  retries:
+    description: How many more times a command is run after a transient error.
+    type: int
+    default: 5
+  retry_delay:
+    description: Seconds between two attempts.
+    type: float
+    default: 3.0
+attributes:
+  check_mode:
+    support: full
+    description: Only reads the orderer; reports whether the channel would be created.
+  diff_mode:
+    support: full
+    description: Shows whether the channel exists before and after.
+notes:
+  - The creation transaction does not carry anchor peers; set them with M(fabric_anchor_peers).
+seealso:
+  - module: fabric_channel_member
+  - module: fabric_anchor_peers
+author: hlf-ansible
+"""
+
+EXAMPLES = r"""
+- name: Create channel1 on the ordering service
+  fabric_channel:
+    name: channel1
+    creation_tx: /etc/hyperledger/admin/channel-artifacts/channel1.tx
+    msp_id: Org1MSP
+    msp_dir: /etc/hyperledger/admin/Org1/msp
+    orderer_address: orderer0:7050
+    orderer_tls_ca: /etc/hyperledger/admin/OrdererOrg/tls-ca.pem
+"""
+
+RETURN = r"""
+exists:
+  description: Whether the orderer has the channel after the run (in check mode, unchanged from before).
+  returned: always
+  type: bool
+  sample: true
+msg:
+  description: What was done, or in check mode what would be done.
+  returned: always
+  type: str
+  sample: channel channel1 created
+commands:
+  description: The CLI commands that were run, in order (retries included).
+  returned: always
+  type: list
+  elements: str
+cmd:
+  description: The failing command.
+  returned: failure
+  type: str
+stderr:
+  description: The failing command's error output (the CLI's own error text is also in I(msg)).
+  returned: failure
+  type: str
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.fabric_cli import MSP_SPEC, ORDERER_SPEC, FabricCLI, FabricCLIError, argument_spec, module_runner
+
+
+def ensure_channel(cli, params, check_mode):
+    """The decision: read, then create only when absent (never in check mode)."""
+    name = params["name"]
+    before = {"channel": name, "exists": cli.channel_exists(name)}
+    result = {"changed": False, "exists": before["exists"], "diff": {"before": before, "after": dict(before)}}
+    if before["exists"]:
+        result["msg"] = f"channel {name} exists"
+        return result
+    if not os.path.isfile(params["creation_tx"]):
+        raise FabricCLIError(f"channel {name} does not exist and its creation transaction {params['creation_tx']} is not a file")
+    result["diff"]["after"]["exists"] = True
+    if check_mode:
+        result.update(changed=True, msg=f"channel {name} would be created")
+        return result
+    if cli.create_channel(name, params["creation_tx"]):
+        result.update(changed=True, exists=True, msg=f"channel {name} created")
+    else:
+        unchanged = {"channel": name, "exists": True}
+        result.update(exists=True, msg=f"channel {name} was created meanwhile by another run", diff={"before": unchanged, "after": dict(unchanged)})
+    return result
+
+
+ARGUMENT_SPEC = argument_spec(
+    MSP_SPEC,
+    ORDERER_SPEC,
+    name={"type": "str", "required": True},
+    state={"type": "str", "choices": ["present"], "default": "present"},
+    creation_tx={"type": "path", "required": True},
+)
+REQUIRED_IF = [("tls", True, ["orderer_tls_ca"])]
+
+
+def main(runner=None):
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
+    with tempfile.TemporaryDirectory(prefix="fabric_channel.") as tmpdir:
+        cli = FabricCLI(runner or module_runner(module), module.params, tmpdir)
+        try:
+            result = ensure_channel(cli, module.params, module.check_mode)
+        except FabricCLIError as exc:
+            module.fail_json(msg=exc.msg, commands=cli.commands, **exc.details())
+    module.exit_json(commands=cli.commands, **result)
+
+
+if __name__ == "__main__":
+    main()

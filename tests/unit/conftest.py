@@ -1,0 +1,22 @@
+"""Unit-test wiring for the Fabric modules: their `ansible.module_utils.fabric_cli` import, a fake runner.
+
+At run time Ansible ships plugins/module_utils/fabric_cli.py to the host as
+`ansible.module_utils.fabric_cli`. Here the same file (already importable as `fabric_cli`, see
+tests/conftest.py) is registered under that name, and plugins/modules goes on sys.path, so the
+modules import unchanged. The fake command runner is in fabric_fakes.py.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import ansible.module_utils
+import fabric_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+sys.modules["ansible.module_utils.fabric_cli"] = fabric_cli
+ansible.module_utils.fabric_cli = fabric_cli
+if str(ROOT / "plugins" / "modules") not in sys.path:
+    sys.path.insert(0, str(ROOT / "plugins" / "modules"))
