@@ -6,6 +6,7 @@ only; diff and changed must say exactly what changed.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import tempfile
@@ -389,9 +390,21 @@ def documented(options):
     return spec
 
 
+def with_fragments(doc):
+    """The module's documentation with the options of its doc fragments merged in, as ansible-doc shows it."""
+    path = Path(__file__).resolve().parents[2] / "plugins" / "doc_fragments" / "fabric_cli.py"
+    spec = importlib.util.spec_from_file_location("fabric_cli_doc_fragment", path)
+    fragment_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fragment_module)
+    for name in doc.pop("extends_documentation_fragment", []):
+        attribute = name.partition(".")[2].upper() or "DOCUMENTATION"
+        doc["options"].update(yaml.safe_load(getattr(fragment_module.ModuleDocFragment, attribute))["options"])
+    return doc
+
+
 @pytest.mark.parametrize("module", [fabric_channel, fabric_channel_member, fabric_anchor_peers])
 def test_documentation_matches_the_argument_spec(module):
-    doc = yaml.safe_load(module.DOCUMENTATION)
+    doc = with_fragments(yaml.safe_load(module.DOCUMENTATION))
     actual = {name: {key: value for key, value in entry.items() if value not in (None, False)} for name, entry in module.ARGUMENT_SPEC.items()}
     for entry in actual.values():
         if "options" in entry:
