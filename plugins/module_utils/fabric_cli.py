@@ -15,7 +15,10 @@ import copy
 import json
 import os
 import re
+import tempfile
 import time
+
+from ansible.module_utils.basic import AnsibleModule
 
 # `peer channel list` prints this line (with its trailing space), then one channel name per line.
 CHANNEL_LIST_HEADER = "Channels peers has joined: "
@@ -393,3 +396,17 @@ class FabricCLI:
             return None
         config_update = self.proto_decode("common.ConfigUpdate", update_pb)
         return self.proto_encode("common.Envelope", update_envelope(channel, config_update), self.path("update_envelope.pb"))
+
+
+def run_module(name, ensure, argument_spec, required_if, runner=None):
+    """The channel modules' shared main: parse the arguments, run ensure(cli, params, check_mode) in a
+    scratch directory that is always removed, and report the result with the commands that ran.
+    """
+    module = AnsibleModule(argument_spec=argument_spec, required_if=required_if, supports_check_mode=True)
+    with tempfile.TemporaryDirectory(prefix=f"{name}.") as tmpdir:
+        cli = FabricCLI(runner or module_runner(module), module.params, tmpdir)
+        try:
+            result = ensure(cli, module.params, module.check_mode)
+        except FabricCLIError as exc:
+            module.fail_json(msg=exc.msg, commands=cli.commands, **exc.details())
+    module.exit_json(commands=cli.commands, **result)

@@ -120,19 +120,16 @@ stderr:
   type: str
 """
 
-import tempfile
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.fabric_cli import (
     MSP_SPEC,
     ORDERER_SPEC,
-    FabricCLI,
     FabricCLIError,
     anchor_peers,
     argument_spec,
     is_not_found,
-    module_runner,
     normalize_anchor_peers,
+    run_module,
     with_anchor_peers,
 )
 
@@ -225,14 +222,7 @@ REQUIRED_IF = [("tls", True, ["orderer_tls_ca"])]
 
 
 def main(runner=None):
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
-    with tempfile.TemporaryDirectory(prefix="fabric_anchor_peers.") as tmpdir:
-        cli = FabricCLI(runner or module_runner(module), module.params, tmpdir)
-        try:
-            result = ensure_anchor_peers(cli, module.params, module.check_mode)
-        except FabricCLIError as exc:
-            module.fail_json(msg=exc.msg, commands=cli.commands, **exc.details())
-    module.exit_json(commands=cli.commands, **result)
+    run_module("fabric_anchor_peers", ensure_anchor_peers, ARGUMENT_SPEC, REQUIRED_IF, runner)
 
 
 if __name__ == "__main__":

@@ -95,10 +95,8 @@ stderr:
 """
 
 import os
-import tempfile
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.fabric_cli import MSP_SPEC, ORDERER_SPEC, FabricCLI, FabricCLIError, argument_spec, module_runner
+from ansible.module_utils.fabric_cli import MSP_SPEC, ORDERER_SPEC, FabricCLIError, argument_spec, run_module
 
 
 def ensure_channel(cli, params, check_mode):
@@ -134,14 +132,7 @@ REQUIRED_IF = [("tls", True, ["orderer_tls_ca"])]
 
 
 def main(runner=None):
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
-    with tempfile.TemporaryDirectory(prefix="fabric_channel.") as tmpdir:
-        cli = FabricCLI(runner or module_runner(module), module.params, tmpdir)
-        try:
-            result = ensure_channel(cli, module.params, module.check_mode)
-        except FabricCLIError as exc:
-            module.fail_json(msg=exc.msg, commands=cli.commands, **exc.details())
-    module.exit_json(commands=cli.commands, **result)
+    run_module("fabric_channel", ensure_channel, ARGUMENT_SPEC, REQUIRED_IF, runner)
 
 
 if __name__ == "__main__":
