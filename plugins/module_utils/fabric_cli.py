@@ -12,6 +12,7 @@ Strings matched here were checked against the Fabric 2.5.16 CLI (tests/unit/fixt
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import re
@@ -182,6 +183,74 @@ def update_envelope(channel, config_update):
 
 
 # ---------------------------------------------------------------------------------------------
+# Blocks: the header read straight from the protobuf bytes, and Fabric's block hash
+# ---------------------------------------------------------------------------------------------
+
+
+def _varint(data, pos):
+    value = shift = 0
+    while True:
+        if pos >= len(data):
+            raise ValueError("truncated varint")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+
+
+def _fields(data):
+    """(field number, wire type, value) of a protobuf message; bytes for length-delimited fields."""
+    pos = 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 2:
+            size, pos = _varint(data, pos)
+            value, pos = data[pos : pos + size], pos + size
+            if len(value) != size:
+                raise ValueError("truncated field")
+        elif wire == 1:
+            value, pos = data[pos : pos + 8], pos + 8
+        elif wire == 5:
+            value, pos = data[pos : pos + 4], pos + 4
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        yield number, wire, value
+
+
+def block_header(data):
+    """common.Block bytes -> {'number', 'previous_hash', 'data_hash'} (bytes) of its BlockHeader."""
+    header = next((value for number, wire, value in _fields(data) if number == 1 and wire == 2), None)
+    if header is None:
+        raise ValueError("not a common.Block: no header")
+    fields = {number: value for number, _, value in _fields(header)}
+    return {"number": int(fields.get(1, 0)), "previous_hash": bytes(fields.get(2, b"")), "data_hash": bytes(fields.get(3, b""))}
+
+
+def _der(tag, content):
+    size = len(content)
+    if size < 0x80:
+        length = bytes([size])
+    else:
+        raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(raw)]) + raw
+    return bytes([tag]) + length + content
+
+
+def block_hash(header):
+    """Fabric's block hash: SHA-256 of the header's ASN.1 DER SEQUENCE {number, previous_hash, data_hash}
+    (protoutil.BlockHeaderHash); the value `peer channel getinfo` prints as currentBlockHash."""
+    number = header["number"]
+    integer = number.to_bytes(number.bit_length() // 8 + 1, "big")  # two's complement, minimal, non-negative
+    body = _der(0x02, integer) + _der(0x04, header["previous_hash"]) + _der(0x04, header["data_hash"])
+    return hashlib.sha256(_der(0x30, body)).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
 # Identity and runner
 # ---------------------------------------------------------------------------------------------
 
@@ -254,6 +323,10 @@ class FabricCLI:
             env["CORE_PEER_TLS_SERVERHOSTOVERRIDE"] = p["peer_tls_hostname_override"]
         return env
 
+    def deliver_args(self):
+        """Blocks come from the orderer when one is given, else from the peer's deliver service."""
+        return self.orderer_args() if self.params.get("orderer_address") else []
+
     def orderer_args(self):
         p = self.params
         args = ["-o", p["orderer_address"]]
@@ -301,8 +374,8 @@ class FabricCLI:
             raise FabricCLIError(str(exc), cmd=" ".join(argv), rc=0, stdout=out, stderr=err) from exc
 
     def fetch(self, channel, which, dest):
-        """`peer channel fetch <which>` from the orderer; returns (argv, rc, out, err) without raising."""
-        argv = [self.bin("peer"), "channel", "fetch", str(which), dest, "-c", channel, *self.orderer_args()]
+        """`peer channel fetch <which>` from the orderer (or the peer); returns (argv, rc, out, err) without raising."""
+        argv = [self.bin("peer"), "channel", "fetch", str(which), dest, "-c", channel, *self.deliver_args()]
         return (argv, *self.run(argv))
 
     def channel_exists(self, channel):
@@ -352,6 +425,18 @@ class FabricCLI:
         argv = [self.bin("peer"), "channel", "update", "-c", channel, "-f", envelope_file, *self.orderer_args()]
         return self.check(argv, f"submitting the config update of {channel}", retry=True)
 
+    def block_info(self, channel, which):
+        """Number and hash of a block (`newest`, or a number) as the node delivers it."""
+        source = self.params.get("orderer_address") or self.params.get("peer_address")
+        path = self.fetch_block(channel, which, f"fetching block {which} of {channel} from {source}")
+        with open(path, "rb") as handle:
+            data = handle.read()
+        try:
+            header = block_header(data)
+        except ValueError as exc:
+            raise FabricCLIError(f"block {which} of {channel} from {source}: {exc}") from exc
+        return {"number": header["number"], "hash": block_hash(header), "previous_hash": header["previous_hash"].hex()}
+
     # -- configtxlator -------------------------------------------------------------------------
 
     def proto_decode(self, msg_type, path):
@@ -398,11 +483,11 @@ class FabricCLI:
         return self.proto_encode("common.Envelope", update_envelope(channel, config_update), self.path("update_envelope.pb"))
 
 
-def run_module(name, ensure, argument_spec, required_if, runner=None):
+def run_module(name, ensure, argument_spec, required_if, runner=None, **module_options):
     """The channel modules' shared main: parse the arguments, run ensure(cli, params, check_mode) in a
     scratch directory that is always removed, and report the result with the commands that ran.
     """
-    module = AnsibleModule(argument_spec=argument_spec, required_if=required_if, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec, required_if=required_if, supports_check_mode=True, **module_options)
     with tempfile.TemporaryDirectory(prefix=f"{name}.") as tmpdir:
         cli = FabricCLI(runner or module_runner(module), module.params, tmpdir)
         try:

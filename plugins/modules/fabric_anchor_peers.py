@@ -100,6 +100,11 @@ previous_anchor_peers:
   type: list
   elements: dict
   sample: []
+config_block:
+  description: Number of the channel's newest config block, the one carrying I(anchor_peers) (after an update, the update's block).
+  returned: when the channel exists
+  type: int
+  sample: 3
 msg:
   description: What was done, or in check mode what would be done.
   returned: always
@@ -137,9 +142,10 @@ POLL_SECONDS = 1.0
 
 
 def current_anchor_peers(cli, channel, org):
-    _, config = cli.channel_config(channel)
+    """(config, the org's anchor peers, number of the config block) from the channel's newest config block."""
+    block, config = cli.channel_config(channel)
     try:
-        return config, anchor_peers(config, org)
+        return config, anchor_peers(config, org), int(block.get("header", {}).get("number", 0))
     except ValueError as exc:
         raise FabricCLIError(f"channel {channel}: {exc}") from exc
 
@@ -150,7 +156,7 @@ def ensure_anchor_peers(cli, params, check_mode):
     desired = [{"host": peer["host"], "port": int(peer["port"])} for peer in params["anchor_peers"]]
     label = f"anchor peers of {org} in {channel}"
     try:
-        config, current = current_anchor_peers(cli, channel, org)
+        config, current, config_block = current_anchor_peers(cli, channel, org)
     except FabricCLIError as exc:
         if not (check_mode and is_not_found(exc.stderr)):
             raise
@@ -167,6 +173,7 @@ def ensure_anchor_peers(cli, params, check_mode):
         "changed": False,
         "anchor_peers": current,
         "previous_anchor_peers": current,
+        "config_block": config_block,
         "diff": {"before": {"anchor_peers": current}, "after": {"anchor_peers": current}},
     }
     if normalize_anchor_peers(current) == normalize_anchor_peers(desired):
@@ -185,11 +192,11 @@ def ensure_anchor_peers(cli, params, check_mode):
     except FabricCLIError:
         # An update accepted whose answer was lost is refused when retried (version error): the
         # config block then already carries it. Anything else is the error it says.
-        _, seen = current_anchor_peers(cli, channel, org)
+        _, seen, _ = current_anchor_peers(cli, channel, org)
         if normalize_anchor_peers(seen) != normalize_anchor_peers(desired):
             raise
-    seen = wait_for_anchor_peers(cli, channel, org, desired, params["commit_timeout"])
-    result.update(changed=True, anchor_peers=seen, msg=f"{label} updated")
+    seen, config_block = wait_for_anchor_peers(cli, channel, org, desired, params["commit_timeout"])
+    result.update(changed=True, anchor_peers=seen, config_block=config_block, msg=f"{label} updated")
     return result
 
 
@@ -197,9 +204,9 @@ def wait_for_anchor_peers(cli, channel, org, desired, timeout):
     """Re-read the newest config block until it carries the desired anchor peers (bounded)."""
     polls = max(1, int(timeout / POLL_SECONDS))
     for poll in range(polls):
-        _, seen = current_anchor_peers(cli, channel, org)
+        _, seen, config_block = current_anchor_peers(cli, channel, org)
         if normalize_anchor_peers(seen) == normalize_anchor_peers(desired):
-            return seen
+            return seen, config_block
         if poll < polls - 1:
             cli.sleep(POLL_SECONDS)
     raise FabricCLIError(f"the update of the anchor peers of {org} in {channel} was accepted, but after {timeout} s the config block still has {seen}")

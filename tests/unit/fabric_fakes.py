@@ -66,8 +66,8 @@ class FakeRunner:
         words = command_words(argv)
         assert words == expected, f"expected {expected!r}, got {' '.join(argv)}"
         rc, stdout, stderr = reply(argv) if callable(reply) else reply
-        if words.startswith("peer channel fetch") and rc == 0:
-            Path(argv[4]).write_bytes(b"block")
+        if words.startswith("peer channel fetch") and rc == 0 and not Path(argv[4]).exists():
+            Path(argv[4]).write_bytes(b"block")  # unless the reply wrote a real block
         if words in ("configtxlator proto_encode", "configtxlator compute_update"):
             Path(flag(argv, "--output")).write_bytes(b"" if rc else b"proto")
         return rc, stdout, stderr

@@ -362,7 +362,9 @@ def test_waits_for_the_config_block_with_the_update(tmp_path):
         ("configtxlator proto_decode", BLOCK_WITH_ORG1_ANCHORS),
     )
     cli, params, slept = anchor_cli(runner, tmp_path)
-    assert fabric_anchor_peers.wait_for_anchor_peers(cli, "channel1", "Org1", ORG1_ANCHORS, params["commit_timeout"]) == ORG1_ANCHORS
+    seen, config_block = fabric_anchor_peers.wait_for_anchor_peers(cli, "channel1", "Org1", ORG1_ANCHORS, params["commit_timeout"])
+    assert seen == ORG1_ANCHORS
+    assert config_block == int(json.loads(BLOCK_WITH_ORG1_ANCHORS[1])["header"]["number"]) == 1
     assert slept == [fabric_anchor_peers.POLL_SECONDS]
 
 

@@ -1,0 +1,144 @@
+#!/usr/bin/python
+"""The height and block hashes of a node's channel ledgers, read through its deliver service."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: fabric_ledger_info
+short_description: Read the heights and block hashes of a Hyperledger Fabric orderer's or peer's ledgers
+description:
+  - For each channel, fetches the newest block (and any blocks asked for by number) from one node's
+    deliver service with C(peer channel fetch), from the orderer when I(orderer_address) is given,
+    else from the peer at I(peer_address).
+  - Reports the height and the hash of the newest block, and the hash of each requested block. The
+    hash is Fabric's block hash (SHA-256 of the header's ASN.1 encoding), the value
+    C(peer channel getinfo) prints as C(currentBlockHash), so it can be compared across orderers and
+    peers, whose blocks differ only in their signatures.
+  - Only reads; never changes anything, so it runs in check mode too.
+  - Used by the rolling restarts to prove that no block was lost and that a restarted node caught up.
+options:
+  channels:
+    description:
+      - The channels to read.
+      - Defaults to the channels the peer has joined (C(peer channel list)); required for an orderer.
+    type: list
+    elements: str
+  blocks:
+    description: Block numbers whose hash is read on every channel, besides the newest block; numbers above the newest block are left out.
+    type: list
+    elements: int
+    default: []
+  msp_id:
+    description: MSP ID of the identity running the CLI (a reader of the channels, e.g. the node's own).
+    type: str
+    required: true
+  orderer_address:
+    description: The orderer endpoint, C(host:port), to read the blocks from.
+    type: str
+  peer_address:
+    description: The peer endpoint, C(host:port), to read the blocks from when no I(orderer_address) is given.
+    type: str
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; behaves the same in check mode.
+  diff_mode:
+    support: none
+seealso:
+  - module: fabric_channel_member
+extends_documentation_fragment:
+  - fabric_cli
+  - fabric_cli.peer
+author: hlf-ansible
+"""
+
+EXAMPLES = r"""
+- name: Heights of the orderer's channels, read on the orderer host as the orderer itself
+  fabric_ledger_info:
+    channels: [system-channel, channel1]
+    msp_id: OrdererMSP
+    msp_dir: /etc/hyperledger/orderer/msp
+    orderer_address: 127.0.0.1:7050
+    orderer_tls_ca: /etc/hyperledger/orderer/tls/ca.crt
+    orderer_tls_hostname_override: orderer0
+  register: ledgers
+
+- name: Heights of every channel the peer has joined, and the hash of block 3 of each
+  fabric_ledger_info:
+    blocks: [3]
+    msp_id: Org1MSP
+    msp_dir: /etc/hyperledger/peer/msp
+    peer_address: 127.0.0.1:7051
+    peer_tls_ca: /etc/hyperledger/peer/tls/ca.crt
+    peer_tls_hostname_override: peer0-org1
+"""
+
+RETURN = r"""
+ledgers:
+  description: Per channel, the height, the newest block's hash and previous hash, and the requested blocks' hashes.
+  returned: success
+  type: dict
+  sample:
+    channel1:
+      height: 5
+      hash: 6f0c1e...
+      previous_hash: 2b9a44...
+      blocks: {"3": 9d41c7...}
+source:
+  description: The endpoint the blocks were read from.
+  returned: always
+  type: str
+  sample: 127.0.0.1:7050
+commands:
+  description: The CLI commands that were run, in order (retries included).
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.fabric_cli import MSP_SPEC, FabricCLIError, argument_spec, run_module
+
+
+def read_ledgers(cli, params, check_mode):
+    """The newest block (and the requested ones) of each channel; reads only, so check mode changes nothing."""
+    del check_mode  # the same reads either way
+    source = params["orderer_address"] or params["peer_address"]
+    channels = params["channels"]
+    if channels is None:
+        if params["orderer_address"]:
+            raise FabricCLIError("channels is required when reading from an orderer")
+        channels = cli.channel_list()
+    ledgers = {}
+    for channel in channels:
+        newest = cli.block_info(channel, "newest")
+        blocks = {}
+        for number in sorted(set(params["blocks"])):
+            if number < newest["number"]:
+                blocks[str(number)] = cli.block_info(channel, number)["hash"]
+            elif number == newest["number"]:
+                blocks[str(number)] = newest["hash"]
+        ledgers[channel] = {"height": newest["number"] + 1, "hash": newest["hash"], "previous_hash": newest["previous_hash"], "blocks": blocks}
+    return {"changed": False, "ledgers": ledgers, "source": source}
+
+
+ARGUMENT_SPEC = argument_spec(
+    MSP_SPEC,
+    channels={"type": "list", "elements": "str"},
+    blocks={"type": "list", "elements": "int", "default": []},
+    orderer_address={"type": "str"},
+    orderer_tls_ca={"type": "path"},
+    orderer_tls_hostname_override={"type": "str"},
+    peer_address={"type": "str"},
+    peer_tls_ca={"type": "path"},
+    peer_tls_hostname_override={"type": "str"},
+)
+REQUIRED_IF = [("tls", True, ["orderer_tls_ca", "peer_tls_ca"], True)]
+REQUIRED_ONE_OF = [("orderer_address", "peer_address")]
+
+
+def main(runner=None):
+    run_module("fabric_ledger_info", read_ledgers, ARGUMENT_SPEC, REQUIRED_IF, runner, required_one_of=REQUIRED_ONE_OF)
+
+
+if __name__ == "__main__":
+    main()
