@@ -29,7 +29,8 @@ options:
   creation_tx:
     description:
       - The channel creation transaction (C(configtxgen -outputCreateChannelTx)) on the target host.
-      - Read only when the channel has to be created.
+      - Read only when the channel has to be created; in check mode it need not exist yet (a check run
+        of the playbooks that generate it writes nothing).
     type: path
     required: true
   msp_id:
@@ -107,12 +108,15 @@ def ensure_channel(cli, params, check_mode):
     if before["exists"]:
         result["msg"] = f"channel {name} exists"
         return result
-    if not os.path.isfile(params["creation_tx"]):
-        raise FabricCLIError(f"channel {name} does not exist and its creation transaction {params['creation_tx']} is not a file")
+    have_tx = os.path.isfile(params["creation_tx"])
     result["diff"]["after"]["exists"] = True
     if check_mode:
-        result.update(changed=True, msg=f"channel {name} would be created")
+        # The transaction may not be generated yet: a check run of site.yml writes no artifact.
+        note = "" if have_tx else f" (its creation transaction {params['creation_tx']} is not there yet)"
+        result.update(changed=True, msg=f"channel {name} would be created{note}")
         return result
+    if not have_tx:
+        raise FabricCLIError(f"channel {name} does not exist and its creation transaction {params['creation_tx']} is not a file")
     if cli.create_channel(name, params["creation_tx"]):
         result.update(changed=True, exists=True, msg=f"channel {name} created")
     else:

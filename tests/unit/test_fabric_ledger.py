@@ -19,7 +19,7 @@ from ansible.module_utils.testing import patch_module_args
 from fabric_fakes import FIXTURES, FakeRunner, capture
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plugins" / "filter"))
-import ledgers  # noqa: E402  (the filter plugin, plain Python)
+import ledgers  # the filter plugin, plain Python
 
 BLOCKS = FIXTURES / "blocks"
 PEER_SELF = {

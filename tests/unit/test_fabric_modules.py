@@ -115,8 +115,18 @@ def test_forbidden_is_not_taken_for_an_absent_channel(channel_args, capsys):
 
 def test_missing_creation_tx_fails_before_creating(channel_args, capsys):
     runner = FakeRunner(("peer channel fetch oldest", answer("fetch-oldest-absent")))
-    result = run(fabric_channel, {**channel_args, "creation_tx": "/nonexistent/channel1.tx"}, runner, capsys, check=True)
+    result = run(fabric_channel, {**channel_args, "creation_tx": "/nonexistent/channel1.tx"}, runner, capsys)
     assert result["failed"] is True and "/nonexistent/channel1.tx is not a file" in result["msg"]
+    assert runner.writes() == [] and runner.done()
+
+
+def test_check_mode_reports_the_creation_before_the_transaction_exists(channel_args, capsys):
+    """A check run of site.yml generates no artifact, so the new channel's transaction is not there yet."""
+    runner = FakeRunner(("peer channel fetch oldest", answer("fetch-oldest-absent")))
+    result = run(fabric_channel, {**channel_args, "creation_tx": "/nonexistent/channel1.tx"}, runner, capsys, check=True)
+    assert result["changed"] is True and "would be created" in result["msg"] and "is not there yet" in result["msg"]
+    assert result["diff"] == {"before": {"channel": "channel1", "exists": False}, "after": {"channel": "channel1", "exists": True}}
+    assert runner.writes() == [] and runner.done()
 
 
 def test_tls_needs_the_orderer_ca(channel_args, capsys):

@@ -55,7 +55,9 @@ def inventory_facts(inventory, admin_host):
     return orderers, admin_vars["fabric_orderer_org"]["name"], orgs
 
 
-def attempt(args, orderer_org, org_name, org, channel, anchors, orderer):
+def attempt(args, orderer_org, org, update):
+    """One update through Ansible: (acknowledged, config block number, error text)."""
+    channel, org_name, anchors, orderer = update
     module_args = {
         "channel": channel,
         "org": org_name,
@@ -103,10 +105,9 @@ def main(argv=None):
         anchors = peers[:1] if flips[target] % 2 else peers[:2]
         orderer = orderers[orderer_index % len(orderers)]
         start = time.time()
-        ok, block, error = attempt(args, orderer_org, org_name, orgs[org_name], channel, anchors, orderer)
-        records.append(
-            {"channel": channel, "org": org_name, "anchors": anchors, "orderer": orderer, "began": start, "ended": time.time(), "ok": ok, "config_block": block, "error": error}
-        )
+        ok, block, error = attempt(args, orderer_org, orgs[org_name], (channel, org_name, anchors, orderer))
+        record = {"channel": channel, "org": org_name, "anchors": anchors, "orderer": orderer, "began": start, "ended": time.time()}
+        records.append({**record, "ok": ok, "config_block": block, "error": error})
         if ok:
             flips[target] += 1
         else:

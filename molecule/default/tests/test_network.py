@@ -11,9 +11,15 @@ from conftest import ADMIN, ORDERERS, ORG_DOMAINS, PEERS, SYSTEM_CHANNEL, host_o
 
 testinfra_hosts = ["cli"]
 
-# inventory/lab/group_vars/all.yml: channel1 = Org1 + Org2, channel2 = Org1.
-EXPECTED_CHANNELS = {"Org1": ["channel1", "channel2"], "Org2": ["channel1"]}
-EXPECTED_ANCHORS = {("channel1", "Org1"): "peer0-org1", ("channel1", "Org2"): "peer0-org2", ("channel2", "Org1"): "peer0-org1"}
+# inventory/lab/group_vars/all.yml: channel1 = Org1 + Org2, channel2 = Org1; the side effect
+# side_effects/channels_check_mode.yml adds channel3 = Org2 the way an operator would.
+EXPECTED_CHANNELS = {"Org1": ["channel1", "channel2"], "Org2": ["channel1", "channel3"]}
+EXPECTED_ANCHORS = {
+    ("channel1", "Org1"): "peer0-org1",
+    ("channel1", "Org2"): "peer0-org2",
+    ("channel2", "Org1"): "peer0-org1",
+    ("channel3", "Org2"): "peer0-org2",
+}
 
 
 def wait_for(predicate, timeout, what, interval=2):

@@ -1,0 +1,214 @@
+"""What the side effects saw (molecule/default/side_effects, results under the scenario's
+ephemeral directory): channel operations in check, diff and real runs, a rolling restart under
+load, a full stop and start, and a gate that fails. The playbooks' own JSON output and reports
+are the evidence; nothing here is re-computed from the playbooks' assumptions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import ORDERERS, PEERS
+
+testinfra_hosts = ["cli"]
+
+RESULTS = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "results"
+NEW_CHANNEL = "channel3"
+ORG1_ANCHORS_BEFORE = [{"host": "peer0-org1", "port": 7051}]
+ORG1_ANCHORS_AFTER = [{"host": "peer0-org1", "port": 7051}, {"host": "peer1-org1", "port": 7051}]
+
+
+def result(name):
+    path = RESULTS / f"{name}.json"
+    assert path.exists(), f"{path} is missing: its side effect did not run"
+    return json.loads(path.read_text())
+
+
+def item_results(run, task_name, host="cli"):
+    """The per-item results of one task of a JSON-callback run (or its single result as a list)."""
+    for play in run["plays"]:
+        for task in play["tasks"]:
+            if task["task"]["name"] == task_name and host in task["hosts"]:
+                outcome = task["hosts"][host]
+                return outcome.get("results", [outcome])
+    raise AssertionError(f"no task {task_name!r} on {host} in the run")
+
+
+def changed_items(run, task_name, key):
+    return sorted(key(entry["item"]) for entry in item_results(run, task_name) if entry.get("changed"))
+
+
+CREATE = "Create each channel (only when the ordering service does not have it)"
+JOIN = "Join every member peer (only peers not joined yet)"
+ANCHORS = "Set each member organization's anchor peers (only where they differ)"
+
+
+def anchor_key(item):
+    return (item["channel"], item["org"])
+
+
+# -- channel modules (check, diff, real) -----------------------------------------------------------
+
+
+def test_check_run_reports_the_new_channel_and_leaves_it_absent():
+    assert all(rc != 0 and not_found for rc, not_found in result("new_channel_before").values())
+    check = result("new_channel_check")
+    assert check["rc"] == 0
+    assert changed_items(check, CREATE, lambda item: item["name"]) == [NEW_CHANNEL]
+    assert changed_items(check, JOIN, lambda item: (item["peer"], item["channel"])) == [("peer0-org2", NEW_CHANNEL), ("peer1-org2", NEW_CHANNEL)]
+    # every orderer still answers NOT_FOUND after the check run
+    after = result("new_channel_after_check")
+    assert sorted(after) == ORDERERS and all(rc != 0 and not_found for rc, not_found in after.values())
+
+
+def test_real_run_creates_the_new_channel_and_joins_its_members():
+    real = result("new_channel_real")
+    assert real["rc"] == 0
+    assert changed_items(real, CREATE, lambda item: item["name"]) == [NEW_CHANNEL]
+    assert changed_items(real, JOIN, lambda item: (item["peer"], item["channel"])) == [("peer0-org2", NEW_CHANNEL), ("peer1-org2", NEW_CHANNEL)]
+    assert all(rc == 0 and not not_found for rc, not_found in result("new_channel_after_real").values())
+
+
+def test_anchor_check_shows_old_and_new_lists_and_changes_no_ledger():
+    check = result("anchors_check")
+    assert check["rc"] == 0
+    changed = [entry for entry in item_results(check, ANCHORS) if entry.get("changed")]
+    assert sorted(anchor_key(entry["item"]) for entry in changed) == [("channel1", "Org1"), ("channel2", "Org1")]
+    for entry in changed:
+        assert entry["diff"]["before"]["anchor_peers"] == ORG1_ANCHORS_BEFORE
+        assert entry["diff"]["after"]["anchor_peers"] == ORG1_ANCHORS_AFTER
+    # every node's every channel: same height and same newest block as before the check run
+    assert result("ledgers_after_anchor_check.ledgers") == result("ledgers_before_anchor_check.ledgers")
+
+
+def test_anchor_real_run_changes_exactly_those_anchors_once():
+    real = result("anchors_real")
+    assert real["rc"] == 0
+    changed = [entry for entry in item_results(real, ANCHORS) if entry.get("changed")]
+    assert sorted(anchor_key(entry["item"]) for entry in changed) == [("channel1", "Org1"), ("channel2", "Org1")]
+    before = result("ledgers_before_anchor_check.ledgers")["orderer0"]
+    for entry in changed:
+        assert entry["anchor_peers"] == ORG1_ANCHORS_AFTER
+        # the update is the channel's next block
+        assert entry["config_block"] == before[entry["item"]["channel"]]["height"]
+    again = result("anchors_again")
+    assert again["rc"] == 0 and again["stats"]["cli"]["changed"] == 0
+
+
+# -- rolling restart under load --------------------------------------------------------------------
+
+
+def restart_report():
+    return result("rolling_restart.report")
+
+
+def test_rolling_restart_order_follows_the_rules():
+    report = restart_report()
+    restarts = report["restarts"]
+    tiers = [restart["service"] for restart in restarts]
+    assert tiers == ["zookeeper"] * 3 + ["kafka"] * 4 + ["orderer"] * 3 + ["peer"] * 4, tiers
+    # one node at a time: each restart begins after the previous node passed its gate
+    for earlier, later in itertools.pairwise(restarts):
+        assert later["began"] >= earlier["ready"], (earlier, later)
+    zookeeper = [restart["host"] for restart in restarts if restart["service"] == "zookeeper"]
+    kafka = [restart["host"] for restart in restarts if restart["service"] == "kafka"]
+    assert report["zookeeper_leader_before"] and zookeeper[-1] == report["zookeeper_leader_before"], (zookeeper, report)
+    assert report["kafka_controller_before"] and kafka[-1] == report["kafka_controller_before"], (kafka, report)
+    assert sorted(zookeeper) == ["zookeeper0", "zookeeper1", "zookeeper2"]
+    assert sorted(kafka) == ["kafka0", "kafka1", "kafka2", "kafka3"]
+
+
+def test_load_kept_writing_during_the_restarts_within_its_bounds():
+    load = result("load")
+    restarts = restart_report()["restarts"]
+    first, last = restarts[0]["began"], restarts[-1]["ready"]
+    during = [record for record in load if record["ok"] and first <= record["ended"] <= last]
+    assert len(load) <= 400
+    assert {record["channel"] for record in during} == {"channel1", "channel2"}
+    assert len(during) >= len(restarts), f"only {len(during)} acknowledged updates during {len(restarts)} restarts"
+
+
+def test_no_acknowledged_update_was_lost():
+    """Every config block the load saw acknowledged is on every node of its channel, with one hash."""
+    ledgers = result("ledgers_after_load.ledgers")
+    acknowledged = [record for record in result("load") if record["ok"] and record["config_block"] is not None]
+    assert acknowledged
+    for record in acknowledged:
+        channel, number = record["channel"], str(record["config_block"])
+        holders = {node: info[channel] for node, info in ledgers.items() if channel in info}
+        assert set(ORDERERS) <= set(holders), (channel, sorted(holders))
+        hashes = {node: info["blocks"].get(number) for node, info in holders.items()}
+        assert None not in hashes.values(), f"block {number} of {channel} missing on {[node for node, h in hashes.items() if h is None]}"
+        assert len(set(hashes.values())) == 1, f"block {number} of {channel} differs across nodes: {hashes}"
+
+
+def test_every_node_has_the_same_height_and_newest_block_per_channel():
+    ledgers = result("ledgers_after_load.ledgers")
+    assert sorted(ledgers) == sorted(ORDERERS + list(PEERS))
+    channels = {channel for info in ledgers.values() for channel in info}
+    for channel in channels:
+        newest = {node: (info[channel]["height"], info[channel]["hash"]) for node, info in ledgers.items() if channel in info}
+        assert len(set(newest.values())) == 1, f"{channel}: {newest}"
+
+
+def test_no_height_went_down_across_the_rolling_restart():
+    for node, phases in restart_report()["ledgers"].items():
+        for channel, before in phases["before"].items():
+            assert phases["after"][channel]["height"] >= before["height"], (node, channel)
+
+
+# -- full stop and start ---------------------------------------------------------------------------
+
+
+def test_stop_start_keeps_every_ledger_and_needs_no_channel_operation():
+    report = result("stop_start.report")
+    for node, phases in report["ledgers"].items():
+        assert phases["after"] == phases["before"], node
+    assert result("stop_start")["rc"] == 0
+    channels = result("channels_after_stop_start")
+    assert channels["rc"] == 0 and channels["stats"]["cli"]["changed"] == 0 and channels["stats"]["cli"]["failures"] == 0
+
+
+# -- a gate that fails -----------------------------------------------------------------------------
+
+
+def failure_messages(run):
+    return [
+        outcome.get("msg", "")
+        for play in run["plays"]
+        for task in play["tasks"]
+        for outcome in task["hosts"].values()
+        if outcome.get("failed") and not outcome.get("ignore_errors")
+    ]
+
+
+def test_gate_failure_names_the_node_and_the_gate_and_restarts_nothing():
+    run = result("gate_failure")
+    assert run["rc"] != 0
+    messages = " ".join(str(message) for message in failure_messages(run))
+    assert "Rolling restart of kafka not started, no node was restarted" in messages, messages
+    assert "every broker registered under /brokers/ids" in messages and "kafka3" in messages, messages
+    services = result("gate_failure.services")
+    # no process was replaced anywhere, and everything but the broker kept down is running
+    assert services["after"] == services["before"]
+    running = 0
+    for host, shown in services["after"].items():
+        for block in shown.split("\n\n"):
+            unit = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+            if unit.get("LoadState") != "loaded":
+                continue
+            expected = "inactive" if (host, unit["Id"]) == ("kafka3", "kafka.service") else "active"
+            assert unit["ActiveState"] == expected, (host, unit)
+            running += expected == "active"
+    assert running == 3 + 3 + 3 + 4, running  # ZooKeeper, the other brokers, orderers, peers
+    # the tiers after Kafka never ran
+    assert not any(task["task"]["name"] == "Restart the chosen orderers" for play in run["plays"] for task in play["tasks"])
+
+
+@pytest.mark.parametrize("run", ["new_channel_real", "anchors_restored", "anchors_restored_after_load"])
+def test_restoring_runs_succeeded(run):
+    assert result(run)["rc"] == 0
