@@ -98,6 +98,7 @@ def test_default_scenario_reference_network():
         "test_anchor_check_shows_old_and_new_lists_and_changes_no_ledger",
         "test_anchor_real_run_changes_exactly_those_anchors_once",
         "test_rolling_restart_order_follows_the_rules",
+        "test_check_mode_prints_the_same_order_and_restarts_nothing",
         "test_load_kept_writing_during_the_restarts_within_its_bounds",
         "test_no_acknowledged_update_was_lost",
         "test_every_node_has_the_same_height_and_newest_block_per_channel",

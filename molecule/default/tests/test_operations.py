@@ -122,6 +122,26 @@ def test_rolling_restart_order_follows_the_rules():
     assert sorted(kafka) == ["kafka0", "kafka1", "kafka2", "kafka3"]
 
 
+def test_check_mode_prints_the_same_order_and_restarts_nothing():
+    check = result("rolling_restart_check")
+    assert check["rc"] == 0
+    announced = [
+        outcome["msg"]
+        for play in check["plays"]
+        for task in play["tasks"]
+        if task["task"]["name"].startswith("Announce the restart (check mode)")
+        for outcome in task["hosts"].values()
+        if "msg" in outcome
+    ]
+    real = [f"would restart {restart['service']} on {restart['host']}," for restart in restart_report()["restarts"]]
+    assert [message.split(", then")[0] + "," for message in announced] == real
+    # nothing restarted: every restart task was skipped and no host reports a change
+    restarts = tuple(f"Restart {service} on" for service in ("zookeeper", "kafka", "orderer", "peer"))
+    restart_tasks = [task for play in check["plays"] for task in play["tasks"] if task["task"]["name"].startswith(restarts)]
+    assert all(outcome.get("skipped") for task in restart_tasks for outcome in task["hosts"].values())
+    assert all(stats["changed"] == 0 for stats in check["stats"].values()), check["stats"]
+
+
 def test_load_kept_writing_during_the_restarts_within_its_bounds():
     load = result("load")
     restarts = restart_report()["restarts"]
