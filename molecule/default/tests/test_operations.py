@@ -28,18 +28,23 @@ def result(name):
     return json.loads(path.read_text())
 
 
-def item_results(run, task_name, host="cli"):
+def item_results(run, name, host="cli"):
     """The per-item results of one task of a JSON-callback run (or its single result as a list)."""
     for play in run["plays"]:
         for task in play["tasks"]:
-            if task["task"]["name"] == task_name and host in task["hosts"]:
+            if task["task"]["name"] == name and host in task["hosts"]:
                 outcome = task["hosts"][host]
                 return outcome.get("results", [outcome])
-    raise AssertionError(f"no task {task_name!r} on {host} in the run")
+    raise AssertionError(f"no task {name!r} on {host} in the run")
 
 
-def changed_items(run, task_name, key):
-    return sorted(key(entry["item"]) for entry in item_results(run, task_name) if entry.get("changed"))
+def task_name(task):
+    """A task's name without its role prefix ("service_unit : Restart ..." -> "Restart ...")."""
+    return task["task"]["name"].split(" : ", 1)[-1]
+
+
+def changed_items(run, name, key):
+    return sorted(key(entry["item"]) for entry in item_results(run, name) if entry.get("changed"))
 
 
 CREATE = "Create each channel (only when the ordering service does not have it)"
@@ -129,7 +134,7 @@ def test_check_mode_prints_the_same_order_and_restarts_nothing():
         outcome["msg"]
         for play in check["plays"]
         for task in play["tasks"]
-        if task["task"]["name"].startswith("Announce the restart (check mode)")
+        if task_name(task).startswith("Announce the restart (check mode)")
         for outcome in task["hosts"].values()
         if "msg" in outcome
     ]
@@ -137,8 +142,8 @@ def test_check_mode_prints_the_same_order_and_restarts_nothing():
     assert [message.split(", then")[0] + "," for message in announced] == real
     # nothing restarted: every restart task was skipped and no host reports a change
     restarts = tuple(f"Restart {service} on" for service in ("zookeeper", "kafka", "orderer", "peer"))
-    restart_tasks = [task for play in check["plays"] for task in play["tasks"] if task["task"]["name"].startswith(restarts)]
-    assert all(outcome.get("skipped") for task in restart_tasks for outcome in task["hosts"].values())
+    restart_tasks = [task for play in check["plays"] for task in play["tasks"] if task_name(task).startswith(restarts)]
+    assert len(restart_tasks) == len(real) and all(outcome.get("skipped") for task in restart_tasks for outcome in task["hosts"].values())
     assert all(stats["changed"] == 0 for stats in check["stats"].values()), check["stats"]
 
 
