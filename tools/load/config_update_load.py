@@ -51,7 +51,8 @@ def inventory_facts(inventory, admin_host):
     orgs = {}
     for org in admin_vars["fabric_peer_orgs"]:
         members = [host for host in peers if all_vars.get(host, {}).get("fabric_org") == org["name"]]
-        orgs[org["name"]] = {"msp_id": org["msp_id"], "peers": members}
+        ports = {host: int(all_vars.get(host, {}).get("peer_port", 7051)) for host in members}
+        orgs[org["name"]] = {"msp_id": org["msp_id"], "peers": members, "ports": ports}
     return orderers, admin_vars["fabric_orderer_org"]["name"], orgs
 
 
@@ -61,7 +62,7 @@ def attempt(args, orderer_org, org, update):
     module_args = {
         "channel": channel,
         "org": org_name,
-        "anchor_peers": [{"host": host, "port": 7051} for host in anchors],
+        "anchor_peers": [{"host": host, "port": org["ports"][host]} for host in anchors],
         "msp_id": org["msp_id"],
         "msp_dir": f"{ADMIN_DIR}/{org_name}/msp",
         "orderer_address": orderer,
