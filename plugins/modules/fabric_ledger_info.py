@@ -96,7 +96,7 @@ commands:
   elements: str
 """
 
-from ansible.module_utils.fabric_cli import MSP_SPEC, FabricCLIError, argument_spec, run_module
+from ansible.module_utils.fabric_cli import MSP_SPEC, ORDERER_SPEC, PEER_SPEC, FabricCLIError, argument_spec, run_module
 
 
 def read_ledgers(cli, params, check_mode):
@@ -121,16 +121,15 @@ def read_ledgers(cli, params, check_mode):
     return {"changed": False, "ledgers": ledgers, "source": source}
 
 
+# The shared orderer and peer options, with either address enough (REQUIRED_ONE_OF).
 ARGUMENT_SPEC = argument_spec(
     MSP_SPEC,
+    ORDERER_SPEC,
+    PEER_SPEC,
     channels={"type": "list", "elements": "str"},
     blocks={"type": "list", "elements": "int", "default": []},
     orderer_address={"type": "str"},
-    orderer_tls_ca={"type": "path"},
-    orderer_tls_hostname_override={"type": "str"},
     peer_address={"type": "str"},
-    peer_tls_ca={"type": "path"},
-    peer_tls_hostname_override={"type": "str"},
 )
 REQUIRED_IF = [("tls", True, ["orderer_tls_ca", "peer_tls_ca"], True)]
 REQUIRED_ONE_OF = [("orderer_address", "peer_address")]

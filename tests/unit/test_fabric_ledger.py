@@ -9,17 +9,13 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import sys
-from pathlib import Path
 
 import fabric_cli
 import fabric_ledger_info
+import ledgers  # plugins/filter/ledgers.py (on sys.path through tests/conftest.py)
 import pytest
 from ansible.module_utils.testing import patch_module_args
-from fabric_fakes import FIXTURES, FakeRunner, capture
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plugins" / "filter"))
-import ledgers  # the filter plugin, plain Python
+from fabric_fakes import FIXTURES, FakeRunner, capture, flag
 
 BLOCKS = FIXTURES / "blocks"
 PEER_SELF = {
@@ -116,17 +112,13 @@ def test_reading_from_an_orderer_uses_its_address(capsys):
     runner = FakeRunner(("peer channel fetch newest", fetch_writing("channel1-6.block")))
     result = run_module(args, runner, capsys)
     assert result["ledgers"]["channel1"]["height"] == 7
-    assert fabric_cli_flag(runner.calls[0][0], "-o") == "127.0.0.1:7050"
+    assert flag(runner.calls[0][0], "-o") == "127.0.0.1:7050"
 
 
 def test_a_channel_the_node_lacks_fails_with_the_cli_error(capsys):
     args = {"msp_id": "OrdererMSP", "msp_dir": "/m", "orderer_address": "127.0.0.1:7050", "orderer_tls_ca": "/ca", "channels": ["channel1"], "retries": 0}
     result = run_module(args, FakeRunner(("peer channel fetch newest", (1, "", capture("fetch-oldest-absent")["stderr"]))), capsys)
     assert result["failed"] is True and "&{NOT_FOUND}" in result["msg"]
-
-
-def fabric_cli_flag(argv, name):
-    return argv[argv.index(name) + 1]
 
 
 def test_heights_and_max_heights_with_a_floor():

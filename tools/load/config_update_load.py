@@ -41,11 +41,11 @@ def parse_args(argv):
 
 
 def inventory_facts(inventory, admin_host):
-    """Orderer endpoints, the orderer org's name and each peer org's MSP id and peers, from the inventory."""
-    hostvars = ["ansible-inventory", "-i", inventory, "--host", admin_host]
-    admin_vars = json.loads(subprocess.run(hostvars, capture_output=True, text=True, check=True, cwd=ROOT).stdout)
-    graph = json.loads(subprocess.run(["ansible-inventory", "-i", inventory, "--list"], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+    """Orderer endpoints, the orderer org's name and each peer org's MSP id, peers and their ports, from the inventory."""
+    listing = ["ansible-inventory", "-i", inventory, "--list"]
+    graph = json.loads(subprocess.run(listing, capture_output=True, text=True, check=True, cwd=ROOT).stdout)
     all_vars = graph.get("_meta", {}).get("hostvars", {})
+    admin_vars = all_vars[admin_host]
     orderers = [f"{host}:{all_vars.get(host, {}).get('fabric_orderer_port', 7050)}" for host in graph["orderer"]["hosts"]]
     peers = graph["peer"]["hosts"]
     orgs = {}
