@@ -18,7 +18,18 @@ def test_missing_id_names_the_host():
 
 
 def test_connect_string_with_chroot():
-    assert topology.connect_string(["a", "b"], 2181, "/kafka") == "a:2181,b:2181/kafka"
+    assert topology.connect_string(["a:2181", "b:2182"], "/kafka") == "a:2181,b:2182/kafka"
+
+
+def test_endpoints_use_each_hosts_own_port_and_the_common_default_otherwise():
+    # zk-b sets nothing: its port is the common role's default, not the calling host's 2281.
+    hostvars = {"zk-a": {"zookeeper_client_port": 2281}, "zk-b": {}}
+    assert topology.endpoints(["zk-a", "zk-b"], hostvars, "zookeeper_client_port") == ["zk-a:2281", "zk-b:2181"]
+
+
+def test_host_fact_refuses_names_that_are_not_shared_facts():
+    with pytest.raises(AnsibleFilterError, match="not a fact of roles/common"):
+        topology.host_fact({"a": {}}, "a", "no_such_fact")
 
 
 def test_leader_restarts_last():

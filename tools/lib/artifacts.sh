@@ -52,6 +52,7 @@ ensure_kafka_artifact() {
 # holding bin/), the local cache $HLF_CACHE/fabric-local[.tar.gz], a previously downloaded release
 # tarball, the official download (skipped under CI=true or HLF_FABRIC_DOWNLOAD=no).
 # HLF_FABRIC_SOURCE=none runs everything without Fabric (its checks are then skipped, loudly).
+# Once a release is accepted it is kept: only HLF_FABRIC_SOURCE replaces (or, with none, removes) it.
 find_fabric_source() {
   local candidate
   [ "${HLF_FABRIC_SOURCE:-}" = none ] && return 1
@@ -82,8 +83,14 @@ ensure_fabric_artifact() {
   local out="$HLF_ARTIFACTS_DIR/hyperledger-fabric-${FABRIC_VERSION}.tar.gz"
   local missing="$HLF_ARTIFACTS_DIR/FABRIC_MISSING" source stage fingerprint
   mkdir -p "$HLF_ARTIFACTS_DIR"
+  # An accepted release stays until the user names another with HLF_FABRIC_SOURCE (or says none).
+  if [ -f "$out" ] && [ -z "${HLF_FABRIC_SOURCE:-}" ]; then
+    rm -f "$missing"
+    log "Fabric ${FABRIC_VERSION}: using the release accepted earlier from $(cut -d' ' -f1 "$out.source" 2>/dev/null || echo '?')"
+    return 0
+  fi
   if ! source=$(find_fabric_source); then
-    rm -f "$out"
+    rm -f "$out" "$out.source"
     cat >"$missing" <<MSG
 Fabric ${FABRIC_VERSION} binaries are NOT available, so every check that needs Fabric is SKIPPED.
 Looked for: HLF_FABRIC_SOURCE (${HLF_FABRIC_SOURCE:-unset}), $HLF_CACHE/fabric-local/bin,

@@ -23,8 +23,11 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN_DIR = "/etc/hyperledger/admin"
+# Ports and directories not set in the inventory take the shared defaults of roles/common.
+COMMON_DEFAULTS = yaml.safe_load((ROOT / "roles" / "common" / "defaults" / "main.yml").read_text())
 
 
 def parse_args(argv):
@@ -46,17 +49,21 @@ def inventory_facts(inventory, admin_host):
     graph = json.loads(subprocess.run(listing, capture_output=True, text=True, check=True, cwd=ROOT).stdout)
     all_vars = graph.get("_meta", {}).get("hostvars", {})
     admin_vars = all_vars[admin_host]
-    orderers = [f"{host}:{all_vars.get(host, {}).get('fabric_orderer_port', 7050)}" for host in graph["orderer"]["hosts"]]
+
+    def fact(host, name):
+        return all_vars.get(host, {}).get(name, COMMON_DEFAULTS[name])
+
+    orderers = [f"{host}:{fact(host, 'orderer_port')}" for host in graph["orderer"]["hosts"]]
     peers = graph["peer"]["hosts"]
     orgs = {}
     for org in admin_vars["fabric_peer_orgs"]:
         members = [host for host in peers if all_vars.get(host, {}).get("fabric_org") == org["name"]]
-        ports = {host: int(all_vars.get(host, {}).get("peer_port", 7051)) for host in members}
+        ports = {host: int(fact(host, "peer_port")) for host in members}
         orgs[org["name"]] = {"msp_id": org["msp_id"], "peers": members, "ports": ports}
-    return orderers, admin_vars["fabric_orderer_org"]["name"], orgs
+    return orderers, admin_vars["fabric_orderer_org"]["name"], orgs, fact(admin_host, "fabric_admin_dir")
 
 
-def attempt(args, orderer_org, org, update):
+def attempt(args, orderer_org, org, update, admin_dir):
     """One update through Ansible: (acknowledged, config block number, error text)."""
     channel, org_name, anchors, orderer = update
     module_args = {
@@ -64,9 +71,9 @@ def attempt(args, orderer_org, org, update):
         "org": org_name,
         "anchor_peers": [{"host": host, "port": org["ports"][host]} for host in anchors],
         "msp_id": org["msp_id"],
-        "msp_dir": f"{ADMIN_DIR}/{org_name}/msp",
+        "msp_dir": f"{admin_dir}/{org_name}/msp",
         "orderer_address": orderer,
-        "orderer_tls_ca": f"{ADMIN_DIR}/{orderer_org}/tls-ca.pem",
+        "orderer_tls_ca": f"{admin_dir}/{orderer_org}/tls-ca.pem",
         "retries": 2,
         "retry_delay": 1,
         "commit_timeout": 30,
@@ -90,7 +97,7 @@ def attempt(args, orderer_org, org, update):
 
 def main(argv=None):
     args = parse_args(argv)
-    orderers, orderer_org, orgs = inventory_facts(args.inventory, args.admin_host)
+    orderers, orderer_org, orgs, admin_dir = inventory_facts(args.inventory, args.admin_host)
     targets = [tuple(target.split(":", 1)) for target in args.target]
     flips = {target: 0 for target in targets}
     records = []
@@ -106,7 +113,7 @@ def main(argv=None):
         anchors = peers[:1] if flips[target] % 2 else peers[:2]
         orderer = orderers[orderer_index % len(orderers)]
         start = time.time()
-        ok, block, error = attempt(args, orderer_org, orgs[org_name], (channel, org_name, anchors, orderer))
+        ok, block, error = attempt(args, orderer_org, orgs[org_name], (channel, org_name, anchors, orderer), admin_dir)
         record = {"channel": channel, "org": org_name, "anchors": anchors, "orderer": orderer, "began": start, "ended": time.time()}
         records.append({**record, "ok": ok, "config_block": block, "error": error})
         if ok:

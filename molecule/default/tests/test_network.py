@@ -7,7 +7,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import ADMIN, ORDERERS, ORG_DOMAINS, PEERS, SYSTEM_CHANNEL, host_of, joined_channels, newest_block_number
+from conftest import ADMIN, ORDERERS, ORG_DOMAINS, PEERS, SYSTEM_CHANNEL, address, host_of, joined_channels, newest_block_number, port
 
 testinfra_hosts = ["cli"]
 
@@ -79,8 +79,9 @@ def test_admin_keys_are_only_on_the_admin_host():
 def test_anchor_peers_in_the_config_block_are_the_desired_ones(channel, org):
     cli = host_of("cli")
     fetched = cli.run(
-        f". {ADMIN}/{org}/env && peer channel fetch config /tmp/config.block -c %s -o orderer0:7050 --tls --cafile %s/OrdererOrg/tls-ca.pem",
+        f". {ADMIN}/{org}/env && peer channel fetch config /tmp/config.block -c %s -o %s --tls --cafile %s/OrdererOrg/tls-ca.pem",
         channel,
+        address("orderer0"),
         ADMIN,
     )
     assert fetched.rc == 0, fetched.stderr
@@ -88,7 +89,8 @@ def test_anchor_peers_in_the_config_block_are_the_desired_ones(channel, org):
     assert decoded.rc == 0, decoded.stderr
     config = json.loads(decoded.stdout)["data"]["data"][0]["payload"]["data"]["config"]
     anchors = config["channel_group"]["groups"]["Application"]["groups"][org]["values"]["AnchorPeers"]["value"]["anchor_peers"]
-    assert anchors == [{"host": EXPECTED_ANCHORS[(channel, org)], "port": 7051}]
+    anchor = EXPECTED_ANCHORS[(channel, org)]
+    assert anchors == [{"host": anchor, "port": port(anchor, "peer_port")}]
 
 
 def test_org1_peer_sees_org2_peers_through_gossip():
@@ -96,7 +98,7 @@ def test_org1_peer_sees_org2_peers_through_gossip():
 
     def seen():
         log = host_of("peer0-org1").run("journalctl -u peer --no-pager -o cat | grep 'peers went online'").stdout
-        return all(f"{peer}:7051" in log for peer in ("peer0-org2", "peer1-org2"))
+        return all(address(peer) in log for peer in ("peer0-org2", "peer1-org2"))
 
     wait_for(seen, 120, "peer0-org1 to see Org2's peers online through gossip")
 

@@ -6,13 +6,14 @@ are the evidence; nothing here is re-computed from the playbooks' assumptions.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import json
 import os
 from pathlib import Path
 
 import pytest
-from conftest import ORDERERS, PEERS
+from conftest import ORDERERS, PEERS, inventory_value
 
 testinfra_hosts = ["cli"]
 
@@ -59,12 +60,15 @@ def anchor_key(item):
 # -- channel modules (check, diff, real) -----------------------------------------------------------
 
 
-def test_check_run_reports_the_new_channel_and_leaves_it_absent():
+def test_site_check_run_predicts_the_new_channel_its_joins_and_anchors_and_leaves_it_absent():
     assert all(rc != 0 and not_found for rc, not_found in result("new_channel_before").values())
     check = result("new_channel_check")
     assert check["rc"] == 0
     assert changed_items(check, CREATE, lambda item: item["name"]) == [NEW_CHANNEL]
     assert changed_items(check, JOIN, lambda item: (item["peer"], item["channel"])) == [("peer0-org2", NEW_CHANNEL), ("peer1-org2", NEW_CHANNEL)]
+    assert changed_items(check, ANCHORS, anchor_key) == [(NEW_CHANNEL, "Org2")]
+    # the whole site ran in check mode: no node changed, only the new channel's artifacts are predicted
+    assert all(stats["changed"] == 0 for host, stats in check["stats"].items() if host not in ("cli", "localhost")), check["stats"]
     # every orderer still answers NOT_FOUND after the check run
     after = result("new_channel_after_check")
     assert sorted(after) == ORDERERS and all(rc != 0 and not_found for rc, not_found in after.values())
@@ -111,20 +115,64 @@ def restart_report():
     return result("rolling_restart.report")
 
 
-def test_rolling_restart_order_follows_the_rules():
-    report = restart_report()
-    restarts = report["restarts"]
-    tiers = [restart["service"] for restart in restarts]
-    assert tiers == ["zookeeper"] * 3 + ["kafka"] * 4 + ["orderer"] * 3 + ["peer"] * 4, tiers
-    # one node at a time: each restart begins after the previous node passed its gate
+def parse_time(text):
+    """A timestamp of systemd (us+utc), the Java services' logs (UTC, ms) or the journal (ISO) as seconds."""
+    text = text.strip()
+    for pattern in ("%a %Y-%m-%d %H:%M:%S.%f UTC", "%Y-%m-%d %H:%M:%S,%f", "%Y-%m-%dT%H:%M:%S.%f%z"):
+        try:
+            stamp = datetime.datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        return (stamp if stamp.tzinfo else stamp.replace(tzinfo=datetime.UTC)).timestamp()
+    raise ValueError(f"not a timestamp: {text!r}")
+
+
+def restarts_from_records():
+    """Per node, from systemd and the service's own log: when its stop began, when it ran again and
+    when it said it was ready (ZooKeeper serving, broker started, every channel's start phase on
+    an orderer, peer started), in the order the stops began."""
+    nodes = []
+    for node, lines in result("rolling_restart.records_after").items():
+        props = dict(line.split("=", 1) for line in lines if not line.startswith("Ready="))
+        stopped, running = parse_time(props["ActiveExitTimestamp"]), parse_time(props["ActiveEnterTimestamp"])
+        ready_lines = [line.removeprefix("Ready=").split(" ") for line in lines if line.startswith("Ready=")]
+        tier = "orderer" if node in ORDERERS else "peer" if node in PEERS else "zookeeper" if node.startswith("zookeeper") else "kafka"
+        if tier == "orderer":
+            # ready when every channel has started its chain in this run
+            first_per_channel = {}
+            for stamp, channel in ready_lines:
+                first_per_channel.setdefault(channel, parse_time(stamp))
+            ready = max(first_per_channel.values())
+        else:
+            # the Java services append to one log file: the first ready line after this start
+            stamps = sorted(parse_time(" ".join(parts)) for parts in ready_lines)
+            ready = next(stamp for stamp in stamps if stamp >= running)
+        nodes.append({"host": node, "tier": tier, "stopped": stopped, "running": running, "ready": ready})
+    return sorted(nodes, key=lambda node: node["stopped"])
+
+
+def test_rolling_restart_order_follows_the_rules_by_the_services_own_records():
+    restarts = restarts_from_records()
+    report = restart_report()["restarts"]
+    began = min(restart["began"] for restart in report)
+    # every node stopped once during the run, tier after tier
+    assert all(node["stopped"] >= began - 1 for node in restarts), restarts
+    assert [node["tier"] for node in restarts] == ["zookeeper"] * 3 + ["kafka"] * 4 + ["orderer"] * 3 + ["peer"] * 4, restarts
+    # one node at a time: the next stop began only after the previous node said it was ready
     for earlier, later in itertools.pairwise(restarts):
-        assert later["began"] >= earlier["ready"], (earlier, later)
-    zookeeper = [restart["host"] for restart in restarts if restart["service"] == "zookeeper"]
-    kafka = [restart["host"] for restart in restarts if restart["service"] == "kafka"]
-    assert report["zookeeper_leader_before"] and zookeeper[-1] == report["zookeeper_leader_before"], (zookeeper, report)
-    assert report["kafka_controller_before"] and kafka[-1] == report["kafka_controller_before"], (kafka, report)
-    assert sorted(zookeeper) == ["zookeeper0", "zookeeper1", "zookeeper2"]
-    assert sorted(kafka) == ["kafka0", "kafka1", "kafka2", "kafka3"]
+        assert earlier["stopped"] < earlier["running"] <= earlier["ready"] < later["stopped"], (earlier, later)
+    # the leader and the controller, as the services named them before the run, went last
+    before = result("rolling_restart.records_before")
+    leaders = [host for host, mode in before["modes"].items() if mode == "leader"]
+    assert len(leaders) == 1, before["modes"]
+    zookeeper = [node["host"] for node in restarts if node["tier"] == "zookeeper"]
+    assert zookeeper[-1] == leaders[0], (zookeeper, before["modes"])
+    controller_id = before["controller"]["brokerid"]
+    kafka = [node["host"] for node in restarts if node["tier"] == "kafka"]
+    controller = next(host for host in kafka if inventory_value(host, "kafka_broker_id") == controller_id)
+    assert kafka[-1] == controller, (kafka, controller_id)
+    # the playbook's report agrees with the records
+    assert [restart["host"] for restart in report] == [node["host"] for node in restarts]
 
 
 def test_check_mode_prints_the_same_order_and_restarts_nothing():
@@ -138,7 +186,7 @@ def test_check_mode_prints_the_same_order_and_restarts_nothing():
         for outcome in task["hosts"].values()
         if "msg" in outcome
     ]
-    real = [f"would restart {restart['service']} on {restart['host']}," for restart in restart_report()["restarts"]]
+    real = [f"would restart {node['tier']} on {node['host']}," for node in restarts_from_records()]
     assert [message.split(", then")[0] + "," for message in announced] == real
     # nothing restarted: every restart task was skipped and no host reports a change
     restarts = tuple(f"Restart {service} on" for service in ("zookeeper", "kafka", "orderer", "peer"))
