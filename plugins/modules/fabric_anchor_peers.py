@@ -13,13 +13,15 @@ description:
   - Only when they differ, edits the configuration, computes the update with
     C(configtxlator compute_update), wraps it in an envelope and submits it with C(peer channel update)
     as the organization's admin (whose signature satisfies the organization's C(Admins) policy), then
-    waits until the new config block carries the desired anchor peers.
+    waits, at most I(commit_timeout) seconds, until the newest config block carries the desired anchor
+    peers.
   - Never uses the one-shot C(configtxgen -outputAnchorPeersUpdate) transaction, which only works for
     an organization's first update.
   - Check mode only reads the config block and reports the old and the new list. When the channel does
     not exist yet (a check run before its creation), check mode reports the change that the real run
     would make after creating it.
-  - Transient errors (C(SERVICE_UNAVAILABLE), connection failures) are retried a bounded number of times.
+  - Transient errors (C(SERVICE_UNAVAILABLE), connection failures, a command killed by
+    I(command_timeout)) are retried a bounded number of times.
 options:
   channel:
     description: The channel name.
@@ -33,7 +35,9 @@ options:
     type: str
     required: true
   anchor_peers:
-    description: The desired anchor peers. An empty list removes every anchor peer of the organization.
+    description:
+      - The desired anchor peers. An empty list removes every anchor peer of the organization.
+      - Each C(host:port) at most once.
     type: list
     elements: dict
     required: true
@@ -43,11 +47,13 @@ options:
         type: str
         required: true
       port:
-        description: The anchor peer's port.
+        description: The anchor peer's port (1 to 65535).
         type: int
         default: 7051
   commit_timeout:
-    description: Seconds to wait, after the update was accepted, for the config block that carries it.
+    description:
+      - Seconds to wait, after the update was accepted, for the config block that carries it (a deadline
+        on a monotonic clock, each read bounded by the time left). Must be greater than 0.
     type: int
     default: 60
   msp_id:
@@ -129,21 +135,21 @@ stderr:
 from ansible.module_utils.fabric_cli import (
     MSP_SPEC,
     ORDERER_SPEC,
+    POLL_SECONDS,
     FabricCLIError,
     anchor_peers,
     argument_spec,
     is_not_found,
     normalize_anchor_peers,
     run_module,
+    seconds,
     with_anchor_peers,
 )
 
-POLL_SECONDS = 1.0
 
-
-def current_anchor_peers(cli, channel, org):
+def current_anchor_peers(cli, channel, org, deadline=None):
     """(config, the org's anchor peers, number of the config block) from the channel's newest config block."""
-    block, config = cli.channel_config(channel)
+    block, config = cli.channel_config(channel, deadline=deadline)
     try:
         return config, anchor_peers(config, org), int(block.get("header", {}).get("number", 0))
     except ValueError as exc:
@@ -187,29 +193,66 @@ def ensure_anchor_peers(cli, params, check_mode):
     if envelope is None:
         result.update(msg=f"{label}: configtxlator found no difference", diff={"before": {"anchor_peers": current}, "after": {"anchor_peers": current}})
         return result
+    committed = None
     try:
         cli.submit_update(channel, envelope)
-    except FabricCLIError:
+    except FabricCLIError as exc:
         # An update accepted whose answer was lost is refused when retried (version error): the
-        # config block then already carries it. Anything else is the error it says.
+        # config block then already carries it. One that was killed by its bound or ended on a
+        # transient error may still be committed: the wait below decides. Anything else is the
+        # error it says.
         _, seen, _ = current_anchor_peers(cli, channel, org)
         if normalize_anchor_peers(seen) != normalize_anchor_peers(desired):
-            raise
-    seen, config_block = wait_for_anchor_peers(cli, channel, org, desired, params["commit_timeout"])
+            if not exc.transient:
+                raise
+            try:
+                committed = wait_for_anchor_peers(cli, channel, org, desired, params["commit_timeout"])
+            except FabricCLIError as waited:
+                raise FabricCLIError(f"{exc.msg}; and {waited.msg}", **exc.details()) from None
+    seen, config_block = committed or wait_for_anchor_peers(cli, channel, org, desired, params["commit_timeout"])
     result.update(changed=True, anchor_peers=seen, config_block=config_block, msg=f"{label} updated")
     return result
 
 
 def wait_for_anchor_peers(cli, channel, org, desired, timeout):
-    """Re-read the newest config block until it carries the desired anchor peers (bounded)."""
-    polls = max(1, int(timeout / POLL_SECONDS))
-    for poll in range(polls):
-        _, seen, config_block = current_anchor_peers(cli, channel, org)
+    """Re-read the newest config block until it carries the desired anchor peers, for at most `timeout` seconds.
+
+    A deadline on the CLI's monotonic clock: every read is bounded by the time left, and the message
+    says how long it really waited.
+    """
+    start = cli.clock()
+    deadline = start + timeout
+    seen, last = None, ""
+    while True:
+        try:
+            _, seen, config_block = current_anchor_peers(cli, channel, org, deadline=deadline)
+        except FabricCLIError as exc:
+            if not (exc.transient and cli.clock() >= deadline):
+                raise
+            last = f" (the last read: {exc.msg})"
+            break
         if normalize_anchor_peers(seen) == normalize_anchor_peers(desired):
             return seen, config_block
-        if poll < polls - 1:
-            cli.sleep(POLL_SECONDS)
-    raise FabricCLIError(f"the update of the anchor peers of {org} in {channel} was accepted, but after {timeout} s the config block still has {seen}")
+        now = cli.clock()
+        if now >= deadline:
+            break
+        cli.sleep(min(POLL_SECONDS, deadline - now))
+    has = "could not be read" if seen is None else f"still has {seen}"
+    raise FabricCLIError(
+        f"the update of the anchor peers of {org} in {channel} was submitted, but after {seconds(cli.clock() - start)} s "
+        f"(commit_timeout {timeout} s) the config block {has}{last}"
+    )
+
+
+def check_options(params):
+    errors = [] if params["commit_timeout"] > 0 else [f"commit_timeout must be greater than 0, got {params['commit_timeout']}"]
+    endpoints = [(peer["host"], peer["port"]) for peer in params["anchor_peers"]]
+    errors += [f"anchor_peers: port {port} of {host} is not between 1 and 65535" for host, port in endpoints if not 1 <= port <= 65535]
+    errors += ["anchor_peers: a host is empty" for host, _ in endpoints if not host.strip()][:1]
+    twice = sorted({f"{host}:{port}" for host, port in endpoints if endpoints.count((host, port)) > 1})
+    if twice:
+        errors.append(f"anchor_peers: {', '.join(twice)} given more than once")
+    return errors
 
 
 ARGUMENT_SPEC = argument_spec(
@@ -228,8 +271,10 @@ ARGUMENT_SPEC = argument_spec(
 REQUIRED_IF = [("tls", True, ["orderer_tls_ca"])]
 
 
-def main(runner=None):
-    run_module("fabric_anchor_peers", ensure_anchor_peers, ARGUMENT_SPEC, REQUIRED_IF, runner)
+def main(runner=None, sleep=None, clock=None):
+    run_module(
+        "fabric_anchor_peers", ensure_anchor_peers, ARGUMENT_SPEC, required_if=REQUIRED_IF, runner=runner, sleep=sleep, clock=clock, check_options=check_options
+    )
 
 
 if __name__ == "__main__":

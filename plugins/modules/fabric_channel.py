@@ -10,12 +10,20 @@ description:
   - Asks the orderer for the channel's oldest block (C(peer channel fetch oldest)). C(NOT_FOUND) means
     the channel does not exist; only then is it created from its creation transaction with
     C(peer channel create).
+  - A creation counts only once the orderer serves the channel's genesis block (C(peer channel fetch 0),
+    polled for at most I(create_timeout) seconds). A C(peer channel create) that failed after it may
+    have sent the creation (it gave up waiting for the new Kafka chain, was killed by
+    I(command_timeout), or lost its connection) is judged by that fetch too; when the block is not
+    served in time the task fails with the CLI's error.
+  - When the orderer answers C(existing channel) (to a retried creation whose first answer was lost,
+    or because another run created the channel after this task's check), the channel is there, and the
+    task reports a change, since the channel did not exist when the task began and exists at its end.
   - The check is a read, so check mode is honoured. In check mode nothing is submitted and the result
     says whether the channel would be created.
-  - When another run creates the channel between the check and the creation, the orderer's version
-    error is recognised and nothing is reported as changed.
   - Runs the Fabric CLI on the target host as the given organization's admin; transient errors
-    (C(SERVICE_UNAVAILABLE), connection failures) are retried a bounded number of times.
+    (C(SERVICE_UNAVAILABLE), connection failures, a command killed by I(command_timeout)) are
+    retried a bounded number of times. Only a command's final error is classified, never the lines
+    it logs while it waits.
 options:
   name:
     description: The channel name.
@@ -41,6 +49,12 @@ options:
     description: The orderer endpoint, C(host:port).
     type: str
     required: true
+  create_timeout:
+    description:
+      - Seconds to wait, after a creation was submitted, until the orderer serves the channel's genesis
+        block (a new Kafka chain needs a moment to start). Must be greater than 0.
+    type: int
+    default: 60
 attributes:
   check_mode:
     support: full
@@ -72,6 +86,7 @@ EXAMPLES = r"""
 RETURN = r"""
 exists:
   description: Whether the orderer has the channel after the run (in check mode, unchanged from before).
+    After a creation, true only once the orderer served the channel's genesis block.
   returned: always
   type: bool
   sample: true
@@ -80,6 +95,11 @@ msg:
   returned: always
   type: str
   sample: channel channel1 created
+waited:
+  description: Seconds from the creation's answer until the orderer served the channel's genesis block.
+  returned: when the channel was created
+  type: float
+  sample: 0.4
 commands:
   description: The CLI commands that were run, in order (retries included).
   returned: always
@@ -97,11 +117,37 @@ stderr:
 
 import os
 
-from ansible.module_utils.fabric_cli import MSP_SPEC, ORDERER_SPEC, FabricCLIError, argument_spec, run_module
+from ansible.module_utils.fabric_cli import (
+    MSP_SPEC,
+    ORDERER_SPEC,
+    FabricCLIError,
+    argument_spec,
+    is_creation_wait_timeout,
+    is_existing_channel,
+    is_orderer_refusal,
+    is_unreachable,
+    run_module,
+    seconds,
+)
+
+
+def may_have_been_created(result):
+    """Whether a failed `peer channel create` may have sent the creation to the orderer.
+
+    Yes when it gave up waiting for the genesis block (the creation was sent), was killed by its
+    bound, or ended on another transient error (a lost connection: unknown). No when it never
+    reached the orderer (connection refused, no such host) or the orderer refused it (a status
+    other than SUCCESS), or on any other error (a bad transaction file, ...).
+    """
+    if result.timed_out or is_creation_wait_timeout(result.stderr):
+        return True
+    if is_unreachable(result.stdout, result.stderr) or is_orderer_refusal(result.stderr):
+        return False
+    return result.transient
 
 
 def ensure_channel(cli, params, check_mode):
-    """The decision: read, then create only when absent (never in check mode)."""
+    """The decision: read, then create only when absent (never in check mode), and confirm by the genesis block."""
     name = params["name"]
     before = {"channel": name, "exists": cli.channel_exists(name)}
     result = {"changed": False, "exists": before["exists"], "diff": {"before": before, "after": dict(before)}}
@@ -117,12 +163,47 @@ def ensure_channel(cli, params, check_mode):
         return result
     if not have_tx:
         raise FabricCLIError(f"channel {name} does not exist and its creation transaction {params['creation_tx']} is not a file")
-    if cli.create_channel(name, params["creation_tx"]):
-        result.update(changed=True, exists=True, msg=f"channel {name} created")
+
+    created = cli.create_channel(name, params["creation_tx"])
+    # changed means: the channel did not exist when this task began (the fetch above said NOT_FOUND)
+    # and exists at its end (its genesis block is served, below). That holds whoever's creation the
+    # orderer applied. An "existing channel" answer cannot tell this task's own earlier attempt
+    # (whose answer was lost, e.g. killed by command_timeout, then retried) from another run's
+    # creation between the check and ours; calling it "no change" would hide the creation this
+    # task made, the worse error (nothing notified, a report that says nothing happened). In a real
+    # race both runs report the change they both saw, as their diffs do: exists false -> true.
+    if created.ok:
+        how = f"channel {name} created"
+    elif is_existing_channel(created.stderr, name):
+        if created.attempts > 1:
+            how = (
+                f"channel {name} created: the orderer answered 'existing channel' to attempt {created.attempts}, "
+                "so this task's earlier attempt (whose answer was lost) or another run created it"
+            )
+        else:
+            how = f"channel {name} created by another run after this task found it absent (the orderer answered 'existing channel')"
+    elif may_have_been_created(created):
+        how = f"channel {name} created, although peer channel create failed: {created.error_text}"
     else:
-        unchanged = {"channel": name, "exists": True}
-        result.update(exists=True, msg=f"channel {name} was created meanwhile by another run", diff={"before": unchanged, "after": dict(unchanged)})
+        raise cli.error(f"creating channel {name}", created)
+
+    served, waited, last = cli.wait_for_block(name, 0, params["create_timeout"])
+    if not served:
+        said = "succeeded" if created.ok else f"failed: {created.error_text}"
+        raise FabricCLIError(
+            f"creating channel {name}: peer channel create {said}; and {params['orderer_address']} did not serve the channel's "
+            f"genesis block within {seconds(waited)} s (create_timeout {params['create_timeout']} s): {last.error_text}",
+            cmd=" ".join(created.argv),
+            rc=created.rc,
+            stdout=created.stdout,
+            stderr=created.stderr,
+        )
+    result.update(changed=True, exists=True, msg=how, waited=round(waited, 3))
     return result
+
+
+def check_options(params):
+    return [] if params["create_timeout"] > 0 else [f"create_timeout must be greater than 0, got {params['create_timeout']}"]
 
 
 ARGUMENT_SPEC = argument_spec(
@@ -131,12 +212,13 @@ ARGUMENT_SPEC = argument_spec(
     name={"type": "str", "required": True},
     state={"type": "str", "choices": ["present"], "default": "present"},
     creation_tx={"type": "path", "required": True},
+    create_timeout={"type": "int", "default": 60},
 )
 REQUIRED_IF = [("tls", True, ["orderer_tls_ca"])]
 
 
-def main(runner=None):
-    run_module("fabric_channel", ensure_channel, ARGUMENT_SPEC, REQUIRED_IF, runner)
+def main(runner=None, sleep=None, clock=None):
+    run_module("fabric_channel", ensure_channel, ARGUMENT_SPEC, required_if=REQUIRED_IF, runner=runner, sleep=sleep, clock=clock, check_options=check_options)
 
 
 if __name__ == "__main__":

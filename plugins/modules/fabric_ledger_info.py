@@ -15,16 +15,20 @@ description:
     C(peer channel getinfo) prints as C(currentBlockHash), so it can be compared across orderers and
     peers, whose blocks differ only in their signatures.
   - Only reads; never changes anything, so it runs in check mode too.
+  - Exactly one of I(orderer_address) and I(peer_address) is given, and only that endpoint's TLS
+    options (with I(tls=true) its CA is required). Reading from an orderer needs I(channels).
   - Used by the rolling restarts to prove that no block was lost and that a restarted node caught up.
 options:
   channels:
     description:
       - The channels to read.
-      - Defaults to the channels the peer has joined (C(peer channel list)); required for an orderer.
+      - Defaults to the channels the peer has joined (C(peer channel list)); required with I(orderer_address).
     type: list
     elements: str
   blocks:
-    description: Block numbers whose hash is read on every channel, besides the newest block; numbers above the newest block are left out.
+    description:
+      - Block numbers (0 or more) whose hash is read on every channel, besides the newest block; numbers above
+        the newest block are left out.
     type: list
     elements: int
     default: []
@@ -33,10 +37,14 @@ options:
     type: str
     required: true
   orderer_address:
-    description: The orderer endpoint, C(host:port), to read the blocks from.
+    description:
+      - The orderer endpoint, C(host:port), to read the blocks from.
+      - Mutually exclusive with I(peer_address); with I(tls=true) it needs I(orderer_tls_ca).
     type: str
   peer_address:
-    description: The peer endpoint, C(host:port), to read the blocks from when no I(orderer_address) is given.
+    description:
+      - The peer endpoint, C(host:port), to read the blocks from.
+      - Mutually exclusive with I(orderer_address); with I(tls=true) it needs I(peer_tls_ca).
     type: str
 attributes:
   check_mode:
@@ -96,17 +104,15 @@ commands:
   elements: str
 """
 
-from ansible.module_utils.fabric_cli import MSP_SPEC, ORDERER_SPEC, PEER_SPEC, FabricCLIError, argument_spec, run_module
+from ansible.module_utils.fabric_cli import MSP_SPEC, ORDERER_SPEC, PEER_SPEC, argument_spec, run_module
 
 
 def read_ledgers(cli, params, check_mode):
     """The newest block (and the requested ones) of each channel; reads only, so check mode changes nothing."""
     del check_mode  # the same reads either way
-    source = params["orderer_address"] or params["peer_address"]
+    source = cli.source()
     channels = params["channels"]
-    if channels is None:
-        if params["orderer_address"]:
-            raise FabricCLIError("channels is required when reading from an orderer")
+    if channels is None:  # a peer (REQUIRED_BY: an orderer has channels)
         channels = cli.channel_list()
     ledgers = {}
     for channel in channels:
@@ -121,7 +127,8 @@ def read_ledgers(cli, params, check_mode):
     return {"changed": False, "ledgers": ledgers, "source": source}
 
 
-# The shared orderer and peer options, with either address enough (REQUIRED_ONE_OF).
+# The shared orderer and peer options, with exactly one address (REQUIRED_ONE_OF, MUTUALLY_EXCLUSIVE);
+# the TLS options of the endpoint in use only, its CA required with TLS (fabric_cli.option_errors).
 ARGUMENT_SPEC = argument_spec(
     MSP_SPEC,
     ORDERER_SPEC,
@@ -131,12 +138,29 @@ ARGUMENT_SPEC = argument_spec(
     orderer_address={"type": "str"},
     peer_address={"type": "str"},
 )
-REQUIRED_IF = [("tls", True, ["orderer_tls_ca", "peer_tls_ca"], True)]
 REQUIRED_ONE_OF = [("orderer_address", "peer_address")]
+MUTUALLY_EXCLUSIVE = [("orderer_address", "peer_address")]
+REQUIRED_BY = {"orderer_address": ["channels"]}
 
 
-def main(runner=None):
-    run_module("fabric_ledger_info", read_ledgers, ARGUMENT_SPEC, REQUIRED_IF, runner, required_one_of=REQUIRED_ONE_OF)
+def check_options(params):
+    negative = [number for number in params["blocks"] if number < 0]
+    return [f"blocks must be 0 or more, got {negative}"] if negative else []
+
+
+def main(runner=None, sleep=None, clock=None):
+    run_module(
+        "fabric_ledger_info",
+        read_ledgers,
+        ARGUMENT_SPEC,
+        runner=runner,
+        sleep=sleep,
+        clock=clock,
+        check_options=check_options,
+        required_one_of=REQUIRED_ONE_OF,
+        mutually_exclusive=MUTUALLY_EXCLUSIVE,
+        required_by=REQUIRED_BY,
+    )
 
 
 if __name__ == "__main__":

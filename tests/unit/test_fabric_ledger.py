@@ -103,8 +103,10 @@ def test_ledgers_of_the_joined_channels_from_the_peer(capsys, check):
 
 def test_an_orderer_needs_the_channels(capsys):
     args = {"msp_id": "OrdererMSP", "msp_dir": "/m", "orderer_address": "127.0.0.1:7050", "orderer_tls_ca": "/ca", "retry_delay": 0}
-    result = run_module(args, FakeRunner(), capsys)
-    assert result["failed"] is True and "channels is required" in result["msg"]
+    runner = FakeRunner()
+    result = run_module(args, runner, capsys)
+    assert result["failed"] is True and "missing parameter(s) required by 'orderer_address': channels" in result["msg"]
+    assert runner.calls == []
 
 
 def test_reading_from_an_orderer_uses_its_address(capsys):

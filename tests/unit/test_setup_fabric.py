@@ -28,7 +28,7 @@ def fabric_dir(path, version="2.5.16"):
 def setup_fabric(tmp_path, **env):
     variables = {key: value for key, value in os.environ.items() if not key.startswith("HLF_")}
     variables.update(CI="true", HLF_CACHE=str(tmp_path / "cache"), HLF_ARTIFACTS_DIR=str(tmp_path / "artifacts"), **env)
-    script = '. tools/lib/common.sh && . tools/lib/artifacts.sh && ensure_fabric_artifact'
+    script = ". tools/lib/common.sh && . tools/lib/artifacts.sh && ensure_fabric_artifact"
     return subprocess.run(["bash", "-c", script], cwd=ROOT, env=variables, capture_output=True, text=True, timeout=120, check=False)
 
 
