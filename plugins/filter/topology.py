@@ -61,6 +61,13 @@ def connect_string(addresses, chroot=""):
     return ",".join(addresses) + chroot
 
 
+def chaincode_peers(chaincode, channels, peers, hostvars):
+    """The peers that run (and endorse with) a chaincode: every peer of every organization that is
+    a member of one of the chaincode's channels, in inventory order."""
+    orgs = {org for channel in channels if channel["name"] in chaincode["channels"] for org in channel["orgs"]}
+    return [peer for peer in peers if hostvars[peer]["fabric_org"] in orgs]
+
+
 def leader_last(hosts, leader):
     """Restart order: the given hosts in inventory order, the current leader (or controller) last.
 
@@ -77,5 +84,6 @@ class FilterModule:
             "host_fact": host_fact,
             "endpoints": endpoints,
             "connect_string": connect_string,
+            "chaincode_peers": chaincode_peers,
             "leader_last": leader_last,
         }

@@ -21,12 +21,12 @@ import pytest
 import yaml
 from cryptography import x509
 from cryptography.x509.oid import NameOID
-from hlf_env import CACHE, ROOT, fabric_missing_reason
+from hlf_env import CACHE, FABRIC_VERSION, ROOT, fabric_missing_reason
 
 EXAMPLE = ROOT / "inventory" / "example"
 PLAYBOOK = ROOT / "playbooks" / "fabric_artifacts.yml"
 OUTPUT = ".fabric-artifacts"
-CONFIGTXLATOR = CACHE / "controller" / "fabric-2.5.16" / "bin" / "configtxlator"
+CONFIGTXLATOR = CACHE / "controller" / f"fabric-{FABRIC_VERSION}" / "bin" / "configtxlator"
 RECAP = re.compile(r"^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 
 
@@ -132,6 +132,11 @@ def decode(path, message_type):
 @pytest.fixture(scope="module")
 def generated(fabric_provided, tmp_path_factory):
     inventory = copy_inventory(EXAMPLE, tmp_path_factory.mktemp("generated") / "inventory")
+    # Two nodes off the default ports: the genesis block must carry each node's own port.
+    hosts, _ = load_inventory(inventory)
+    group(hosts, "orderer")["orderer2"]["orderer_port"] = 7060
+    group(hosts, "kafka")["kafka3"]["kafka_port"] = 9093
+    write_hosts(inventory, hosts)
     result, changed = run_playbook(inventory)
     assert_ok(result)
     assert changed, result.stdout[-3000:]
@@ -164,6 +169,22 @@ def test_tls_server_certificates_carry_the_inventory_name(generated):
         assert host in names and f"{host}.{domain}" in names, f"{host}: TLS certificate names {names}"
 
 
+def test_chaincode_servers_get_tls_of_their_own_from_the_org_tls_ca(generated):
+    """Every peer host of a chaincode's channels: a key and a certificate for its chaincode servers,
+    issued by its organization's TLS CA, naming the host (the address its peer dials)."""
+    hosts, fabric = load_inventory(generated)
+    domains = {org["name"]: org["domain"] for org in fabric["fabric_peer_orgs"]}
+    assert fabric["fabric_chaincodes"], "the example inventory deploys a chaincode"
+    for host, variables in group(hosts, "peer").items():
+        domain = domains[variables["fabric_org"]]
+        directory = generated / OUTPUT / "crypto-config" / "peerOrganizations" / domain / "chaincode" / host
+        server = certificate(directory / "server.crt")
+        ca = certificate(generated / OUTPUT / "crypto-config" / "peerOrganizations" / domain / "tlsca" / f"tlsca.{domain}-cert.pem")
+        assert server.issuer == ca.subject, host
+        assert host in dns_names(directory / "server.crt"), host
+        assert stat.S_IMODE((directory / "server.key").stat().st_mode) == 0o600
+
+
 def test_private_keys_are_owner_only(generated):
     material = generated / OUTPUT
     assert stat.S_IMODE(material.stat().st_mode) == 0o700
@@ -185,6 +206,7 @@ def test_genesis_block_is_a_kafka_system_channel_from_the_inventory(generated):
     assert orderer["values"]["ConsensusType"]["value"]["type"] == "kafka"
     kafka = group(hosts, "kafka")
     assert orderer["values"]["KafkaBrokers"]["value"]["brokers"] == [f"{host}:{variables.get('kafka_port', 9092)}" for host, variables in kafka.items()]
+    assert "kafka3:9093" in orderer["values"]["KafkaBrokers"]["value"]["brokers"]
     batch = orderer["values"]["BatchSize"]["value"]
     assert batch["absolute_max_bytes"] == fabric["fabric_orderer_absolute_max_bytes"]
     assert batch["max_message_count"] == fabric["fabric_batch_max_message_count"]
@@ -193,7 +215,8 @@ def test_genesis_block_is_a_kafka_system_channel_from_the_inventory(generated):
 
     orderer_org = fabric["fabric_orderer_org"]
     endpoints = orderer["groups"][orderer_org["name"]]["values"]["Endpoints"]["value"]["addresses"]
-    assert endpoints == [f"{host}:7050" for host in group(hosts, "orderer")]
+    assert endpoints == [f"{host}:{variables.get('orderer_port', 7050)}" for host, variables in group(hosts, "orderer").items()]
+    assert "orderer2:7060" in endpoints
     assert orderer["groups"][orderer_org["name"]]["values"]["MSP"]["value"]["config"]["name"] == orderer_org["msp_id"]
 
     for level in (channel, orderer):

@@ -36,3 +36,10 @@ def test_leader_restarts_last():
     assert topology.leader_last(["a", "b", "c"], "a") == ["b", "c", "a"]
     assert topology.leader_last(["a", "b"], "") == ["a", "b"]
     assert topology.leader_last(["b", "c"], "a") == ["b", "c"]
+
+
+def test_chaincode_peers_are_the_peers_of_the_member_organizations_of_its_channels():
+    channels = [{"name": "ch1", "orgs": ["Org1", "Org2"]}, {"name": "ch2", "orgs": ["Org1"]}, {"name": "ch3", "orgs": ["Org3"]}]
+    hostvars = {"p1": {"fabric_org": "Org1"}, "p2": {"fabric_org": "Org2"}, "p3": {"fabric_org": "Org3"}}
+    assert topology.chaincode_peers({"channels": ["ch2"]}, channels, ["p1", "p2", "p3"], hostvars) == ["p1"]
+    assert topology.chaincode_peers({"channels": ["ch1", "ch2"]}, channels, ["p1", "p2", "p3"], hostvars) == ["p1", "p2"]

@@ -129,10 +129,70 @@ MSG
   log "Fabric ${FABRIC_VERSION} accepted from $source"
 }
 
+# The Node.js chaincode runtime (npm fabric-shim + fabric-contract-api, production dependencies
+# only) resolved from tools/chaincode-artifacts/package-lock.json: node_modules/ in one archive, which
+# the chaincode servers use through NODE_PATH. No install script runs (none is needed: check-runtime.js
+# refuses a package that would need one) and every package must admit the hosts' Node (bookworm: 18.20.4).
+# Kept while package.json and package-lock.json are unchanged ($out.source holds their checksum).
+ensure_chaincode_artifact() {
+  local version=$CHAINCODE_NODE_VERSION target_node=18.20.4
+  local out="$HLF_ARTIFACTS_DIR/fabric-chaincode-node-${version}.tar.gz"
+  local src="$HLF_ROOT/tools/chaincode-artifacts" build="$HLF_CACHE/build/fabric-chaincode-node-${version}"
+  local fingerprint
+  fingerprint=$(cd "$src" && sha256sum package.json package-lock.json | sha256sum | cut -c1-16)
+  [ -f "$out" ] && [ "$(cat "$out.source" 2>/dev/null)" = "$fingerprint" ] && return 0
+  { command -v npm && command -v node; } >/dev/null || apt_install nodejs npm
+  rm -rf "$build" && mkdir -p "$build"
+  cp "$src/package.json" "$src/package-lock.json" "$build/"
+  log "resolving fabric-shim and fabric-contract-api ${version} from npm"
+  (cd "$build" && npm_config_cache="$HLF_CACHE/npm" npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    --loglevel=error) >"$build.log" 2>&1 || die "npm could not install the chaincode runtime; see $build.log"
+  node "$src/check-runtime.js" "$build" "$target_node" "$version" >>"$build.log" 2>&1 ||
+    die "the chaincode runtime is not usable on the hosts' Node ${target_node}; see $build.log"
+  # npm's hidden lockfile varies with the npm version, and npm applies the umask: drop the one and
+  # normalize the modes so that every machine packs the same bytes.
+  rm "$build/package.json" "$build/package-lock.json" "$build/node_modules/.package-lock.json"
+  chmod -R u=rwX,go=rX "$build"
+  mkdir -p "$HLF_ARTIFACTS_DIR"
+  pack "$build" "$out"
+  echo "$fingerprint" >"$out.source"
+  rm -rf "$build"
+  log "chaincode runtime packed: $(tail -n1 "$build.log")"
+}
+
+# The transaction client (tools/txclient: txclient.js, lib/ and its production node_modules from its
+# package-lock.json) in one archive, for hosts with Debian's nodejs 18: `node txclient.js MODE ...`.
+# Rebuilt when its sources change. Left out: install scripts and optional packages (pkcs11js, for
+# HSM signers only, would need a compiler).
+ensure_txclient_artifact() {
+  local src="$HLF_ROOT/tools/txclient" out="$HLF_ARTIFACTS_DIR/hlf-txclient.tar.gz" build fingerprint
+  fingerprint=$(cd "$src" && cat package.json package-lock.json txclient.js lib/*.js | sha256sum | cut -c1-16)
+  [ -f "$out" ] && [ "$(cat "$out.source" 2>/dev/null)" = "$fingerprint" ] && return 0
+  { command -v npm && command -v node; } >/dev/null || apt_install nodejs npm
+  build="$HLF_CACHE/build/hlf-txclient"
+  rm -rf "$build" && mkdir -p "$build"
+  cp -r "$src/package.json" "$src/package-lock.json" "$src/txclient.js" "$src/lib" "$src/README.md" "$build/"
+  log "resolving the transaction client's dependencies (@hyperledger/fabric-gateway) from npm"
+  (cd "$build" && npm_config_cache="$HLF_CACHE/npm" npm ci --omit=dev --omit=optional --ignore-scripts \
+    --no-audit --no-fund --loglevel=error) >"$build.log" 2>&1 || die "npm could not install the transaction client; see $build.log"
+  (cd "$build" && node txclient.js --help && node -e 'require("./lib/fabric")') >>"$build.log" 2>&1 ||
+    die "the transaction client does not load; see $build.log"
+  # npm's hidden lockfile varies with the npm version, and npm applies the umask: drop the one and
+  # normalize the modes so that every machine packs the same bytes.
+  rm "$build/node_modules/.package-lock.json"
+  chmod -R u=rwX,go=rX "$build"
+  mkdir -p "$HLF_ARTIFACTS_DIR"
+  pack "$build" "$out"
+  echo "$fingerprint" >"$out.source"
+  rm -rf "$build"
+}
+
 ensure_artifacts() {
   mkdir -p "$HLF_ARTIFACTS_DIR"
   ensure_kafka_artifact
   ensure_fabric_artifact
+  ensure_chaincode_artifact
+  ensure_txclient_artifact
   write_manifest
   (cd "$HLF_ARTIFACTS_DIR" && sha256sum --quiet -c SHA256SUMS) || die "artifact checksums do not match"
 }

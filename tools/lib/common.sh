@@ -4,10 +4,15 @@
 HLF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HLF_CACHE=${HLF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hlf-ansible}
 HLF_VENV=${HLF_VENV:-$HLF_CACHE/venv}
-# Pinned upstream versions; the artifact directory is named after them.
-KAFKA_VERSION=3.9.2
+# Pinned upstream versions, read from the one place they are stated (roles/common/defaults/main.yml);
+# the artifact directory is named after them.
+common_default() {
+  sed -n "s/^$1: *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" "$HLF_ROOT/roles/common/defaults/main.yml"
+}
+KAFKA_VERSION=$(common_default kafka_version)
+FABRIC_VERSION=$(common_default fabric_version)
+CHAINCODE_NODE_VERSION=$(common_default fabric_chaincode_node_version)
 SCALA_VERSION=2.13
-FABRIC_VERSION=2.5.16
 HLF_ARTIFACTS_DIR=${HLF_ARTIFACTS_DIR:-$HLF_CACHE/artifacts/fabric-${FABRIC_VERSION}_kafka-${KAFKA_VERSION}}
 HLF_BASE_IMAGE=${HLF_BASE_IMAGE:-hlf-ansible/bookworm-base:1}
 HLF_HOST_IMAGE=${HLF_HOST_IMAGE:-hlf-ansible/host:1}
