@@ -1,7 +1,8 @@
 """Refuse a bad topology on the controller, before any host is touched.
 
-Runs once, reads every host's effective settings (inventory over the roles' defaults) and reports
-every fault together, each naming the host (or group), the variable and the rule.
+Runs once, reads every host's effective settings (inventory over the roles' defaults) and the
+controller's (the genesis block is made there), and reports every fault together, each naming the
+host (or group), the variable and the rule.
 """
 
 from __future__ import annotations
@@ -59,14 +60,16 @@ class ActionModule(ActionBase):
         groups = task_vars["groups"]
         defaults = role_defaults(topology_rules.ROLES)
         settings = {}
-        for host in groups["all"]:
+        # Every host, and the controller (where roles/fabric_artifacts makes the genesis block).
+        controller = topology_rules.CONTROLLER
+        for host in [*groups["all"], *([] if controller in groups["all"] else [controller])]:
             host_vars = dict(defaults)
             host_vars.update(task_vars["hostvars"][host])
             host_vars.update({"groups": groups, "inventory_hostname": host, "hostvars": task_vars["hostvars"]})
             templar = self._templar.copy_with_new_env(available_variables=host_vars)
             settings[host] = topology_rules.Settings(host, host_vars, templar.template, explicit=task_vars["hostvars"][host].keys())
         try:
-            errors = topology_rules.validate(groups, settings)
+            errors = topology_rules.validate(groups, settings, controller)
         except AnsibleError as exc:
             errors = [f"the inventory could not be read: {exc}"]
         result.update(changed=False, errors=errors, checked_hosts=len(groups["all"]))

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 
 from ansible.module_utils.fabric_cli import (
     POLL_SECONDS,
@@ -27,6 +26,14 @@ from ansible.module_utils.fabric_cli import (
     FabricCLIError,
     cli_error_text,
     is_unreachable,
+)
+from ansible.module_utils.fabric_policy import (
+    ROLE_PRINCIPAL,
+    ROLES,
+    bytes_field,
+    compile_signature_policy,
+    int_field,
+    proto_fields,
 )
 
 # `querycommitted -n NAME` of a chaincode never committed on the channel (status 404).
@@ -54,233 +61,40 @@ DEFAULT_ENDORSEMENT_PLUGIN = "escc"
 DEFAULT_VALIDATION_PLUGIN = "vscc"
 DEFAULT_ENDORSEMENT_POLICY = "/Channel/Application/Endorsement"
 
-ROLES = ("member", "admin", "client", "peer", "orderer")  # msp.MSPRole.MSPRoleType 0..4
-ROLE_PRINCIPAL = 0  # msp.MSPPrincipal.Classification ROLE
-
 # ---------------------------------------------------------------------------------------------
-# Protobuf: just the wire format of the few messages a policy is made of
+# Policies as the peers store them (compiled in fabric_policy)
 # ---------------------------------------------------------------------------------------------
-
-
-def _varint(value):
-    if value < 0:
-        value += 1 << 64  # int32/int64 negatives take ten bytes, as in Go
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _key(number, wire):
-    return _varint(number << 3 | wire)
-
-
-def _int_field(number, value, *, always=False):
-    """A varint field; proto3 leaves a zero out unless it is a oneof member (always)."""
-    return _key(number, 0) + _varint(value) if value or always else b""
-
-
-def _bytes_field(number, value, *, always=False):
-    return _key(number, 2) + _varint(len(value)) + value if value or always else b""
-
-
-def _read_varint(data, pos):
-    value = shift = 0
-    while True:
-        if pos >= len(data):
-            raise ValueError("truncated varint")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, pos
-        shift += 7
-
-
-def _fields(data):
-    """(field number, wire type, value) of a protobuf message; bytes for length-delimited fields."""
-    pos = 0
-    while pos < len(data):
-        key, pos = _read_varint(data, pos)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = _read_varint(data, pos)
-        elif wire == 2:
-            size, pos = _read_varint(data, pos)
-            value, pos = bytes(data[pos : pos + size]), pos + size
-            if len(value) != size:
-                raise ValueError("truncated field")
-        else:
-            raise ValueError(f"unexpected protobuf wire type {wire}")
-        yield number, wire, value
-
-
-# ---------------------------------------------------------------------------------------------
-# Policies. An envelope is (version, rule, identities): a rule ("signed_by", index) or
-# ("n_out_of", n, (rules...)), an identity (classification, principal bytes). An application
-# policy is ("signature_policy", envelope) or ("channel_config_policy", reference). Tuples, so that
-# == compares them as proto.Equal does.
-# ---------------------------------------------------------------------------------------------
-
-_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<number>-?\d+(?:\.\d+)?)|'(?P<sq>[^']*)'|\"(?P<dq>[^\"]*)\"|(?P<punct>[(),]))")
-_PRINCIPAL = re.compile(r"^([A-Za-z0-9.-]+)[.](admin|member|client|peer|orderer)$")
-
-
-def _gate(name):
-    """policydsl accepts AND, And, and (likewise OR, OutOf); not other spellings."""
-    for gate, canonical in (("And", "AND"), ("Or", "OR"), ("OutOf", "OUTOF")):
-        if name in (gate, gate.lower(), gate.upper()):
-            return canonical
-    return None
-
-
-def _tokens(text):
-    pos, out = 0, []
-    text = text.rstrip()
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if not match or match.end() == pos:
-            raise ValueError(f"unexpected {text[pos:].strip()[:20]!r}")
-        pos = match.end()
-        kind = match.lastgroup
-        value = match.group(kind)
-        out.append(("string" if kind in ("sq", "dq") else kind, value))
-    return out
-
-
-def _parse(tokens, pos):
-    """One argument: a gate call, a string, or a number -> (node, next position)."""
-    if pos >= len(tokens):
-        raise ValueError("the policy ends too early")
-    kind, value = tokens[pos]
-    if kind in ("string", "number"):
-        return (kind, value), pos + 1
-    if kind != "name":
-        raise ValueError(f"unexpected {value!r}")
-    gate = _gate(value)
-    if gate is None:
-        raise ValueError(f"unknown function {value!r} (AND, OR, OutOf)")
-    if pos + 1 >= len(tokens) or tokens[pos + 1] != ("punct", "("):
-        raise ValueError(f"{value} without '('")
-    args, pos = [], pos + 2
-    while True:
-        if pos >= len(tokens):
-            raise ValueError("the policy ends too early (a ')' is missing)")
-        if tokens[pos] == ("punct", ")") and not args:
-            break
-        arg, pos = _parse(tokens, pos)
-        args.append(arg)
-        if pos < len(tokens) and tokens[pos] == ("punct", ","):
-            pos += 1
-            continue
-        if pos < len(tokens) and tokens[pos] == ("punct", ")"):
-            break
-        if pos >= len(tokens):
-            raise ValueError("the policy ends too early (a ')' is missing)")
-        raise ValueError(f"expected ',' or ')' in {value}(...), got {tokens[pos][1]!r}")
-    return ("gate", gate, args), pos + 1
-
-
-def _threshold(node):
-    """OutOf's first argument: a number, or a string holding one (policydsl takes OutOf('1', ...))."""
-    kind, value = node[0], node[1] if len(node) > 1 else None
-    if kind in ("number", "string"):
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"OutOf needs a number first, got {value!r}") from None
-        if number == int(number):
-            return int(number)
-    raise ValueError("OutOf needs a number first")
-
-
-def compile_signature_policy(text):
-    """A policy string (`OR('Org1MSP.member', 'Org2MSP.member')`) -> envelope, as Fabric's policydsl.FromString.
-
-    Principals are numbered as policydsl numbers them: nested gates first (left to right), then the
-    gate's own principals, so the envelope is the one Fabric stores. Raises ValueError with the reason.
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError("the policy is empty")
-    tokens = _tokens(text)
-    node, pos = _parse(tokens, 0)
-    if pos != len(tokens):
-        raise ValueError(f"unexpected {tokens[pos][1]!r} after the policy")
-    if node[0] != "gate":
-        raise ValueError("a policy is AND(...), OR(...) or OutOf(n, ...)")
-    identities = []
-
-    def build(gate_node):
-        _, gate, args = gate_node
-        if gate == "OUTOF":
-            if len(args) < 2:
-                raise ValueError(f"OutOf needs a number and at least one principal or policy, got {len(args)} argument(s)")
-            threshold, members = _threshold(args[0]), args[1:]
-        else:
-            if not args:
-                raise ValueError(f"{gate}() needs at least one principal or policy")
-            members = args
-            threshold = len(members) if gate == "AND" else 1
-        if threshold < 0 or threshold > len(members) + 1:
-            raise ValueError(f"invalid t-out-of-n predicate, t {threshold}, n {len(members)}")
-        built = {index: build(member) for index, member in enumerate(members) if member[0] == "gate"}
-        rules = []
-        for index, member in enumerate(members):
-            if index in built:
-                rules.append(built[index])
-                continue
-            if member[0] != "string":
-                raise ValueError(f"expected a principal 'MSPID.role' or a policy, got {member[1]}")
-            match = _PRINCIPAL.match(member[1])
-            if not match:
-                raise ValueError(f"{member[1]!r} is not a principal 'MSPID.role' (role: {', '.join(ROLES)})")
-            rules.append(("signed_by", len(identities)))
-            identities.append((ROLE_PRINCIPAL, msp_role(match.group(1), match.group(2))))
-        return ("n_out_of", threshold, tuple(rules))
-
-    rule = build(node)
-    return (0, rule, tuple(identities))
-
-
-def msp_role(msp_id, role):
-    """msp.MSPRole bytes."""
-    return _bytes_field(1, msp_id.encode()) + _int_field(2, ROLES.index(role))
 
 
 def _encode_rule(rule):
     if rule[0] == "signed_by":
-        return _int_field(1, rule[1], always=True)
-    body = _int_field(1, rule[1]) + b"".join(_bytes_field(2, _encode_rule(sub), always=True) for sub in rule[2])
-    return _bytes_field(2, body, always=True)
+        return int_field(1, rule[1], always=True)
+    body = int_field(1, rule[1]) + b"".join(bytes_field(2, _encode_rule(sub), always=True) for sub in rule[2])
+    return bytes_field(2, body, always=True)
 
 
 def encode_envelope(envelope):
     """common.SignaturePolicyEnvelope bytes, as Go's proto.Marshal writes them."""
     version, rule, identities = envelope
-    principals = b"".join(_bytes_field(3, _int_field(1, cls) + _bytes_field(2, principal), always=True) for cls, principal in identities)
-    return _int_field(1, version) + _bytes_field(2, _encode_rule(rule), always=True) + principals
+    principals = b"".join(bytes_field(3, int_field(1, cls) + bytes_field(2, principal), always=True) for cls, principal in identities)
+    return int_field(1, version) + bytes_field(2, _encode_rule(rule), always=True) + principals
 
 
 def encode_application_policy(policy):
     """peer.ApplicationPolicy bytes: the validation parameter of a chaincode definition."""
     kind, value = policy
     if kind == "signature_policy":
-        return _bytes_field(1, encode_envelope(value), always=True)
-    return _bytes_field(2, value.encode(), always=True)
+        return bytes_field(1, encode_envelope(value), always=True)
+    return bytes_field(2, value.encode(), always=True)
 
 
 def _decode_rule(data):
-    for number, wire, value in _fields(data):
+    for number, wire, value in proto_fields(data):
         if number == 1 and wire == 0:
             return ("signed_by", value)
         if number == 2 and wire == 2:
             n, rules = 0, []
-            for sub_number, sub_wire, sub_value in _fields(value):
+            for sub_number, sub_wire, sub_value in proto_fields(value):
                 if sub_number == 1 and sub_wire == 0:
                     n = sub_value
                 elif sub_number == 2 and sub_wire == 2:
@@ -291,13 +105,13 @@ def _decode_rule(data):
 
 def decode_envelope(data):
     version, rule, identities = 0, None, []
-    for number, wire, value in _fields(data):
+    for number, wire, value in proto_fields(data):
         if number == 1 and wire == 0:
             version = value
         elif number == 2 and wire == 2:
             rule = _decode_rule(value)
         elif number == 3 and wire == 2:
-            fields = {n: v for n, _, v in _fields(value)}
+            fields = {n: v for n, _, v in proto_fields(value)}
             identities.append((int(fields.get(1, 0)), bytes(fields.get(2, b""))))
     if rule is None:
         raise ValueError("a signature policy envelope without a rule")
@@ -306,7 +120,7 @@ def decode_envelope(data):
 
 def decode_application_policy(data):
     """peer.ApplicationPolicy bytes -> ("signature_policy", envelope) or ("channel_config_policy", reference)."""
-    for number, wire, value in _fields(data):
+    for number, wire, value in proto_fields(data):
         if number == 1 and wire == 2:
             return ("signature_policy", decode_envelope(value))
         if number == 2 and wire == 2:
@@ -317,7 +131,7 @@ def decode_application_policy(data):
 def _principal_text(identity):
     classification, principal = identity
     if classification == ROLE_PRINCIPAL:
-        fields = {n: v for n, _, v in _fields(principal)}
+        fields = {n: v for n, _, v in proto_fields(principal)}
         role = int(fields.get(2, 0))
         if role < len(ROLES):
             return f"'{bytes(fields.get(1, b'')).decode()}.{ROLES[role]}'"

@@ -1,4 +1,4 @@
-"""Unit-test wiring for the Fabric modules: their `ansible.module_utils.fabric_cli` import, a fake runner.
+"""Unit-test wiring for the Fabric modules: their `ansible.module_utils.fabric_cli` (and fabric_policy) imports, a fake runner.
 
 At run time Ansible ships plugins/module_utils/fabric_cli.py to the host as
 `ansible.module_utils.fabric_cli`. Here the same file (already importable as `fabric_cli`, see
@@ -13,10 +13,12 @@ from pathlib import Path
 
 import ansible.module_utils
 import fabric_cli
+import fabric_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 
-sys.modules["ansible.module_utils.fabric_cli"] = fabric_cli
-ansible.module_utils.fabric_cli = fabric_cli
+for name, module in (("fabric_cli", fabric_cli), ("fabric_policy", fabric_policy)):
+    sys.modules[f"ansible.module_utils.{name}"] = module
+    setattr(ansible.module_utils, name, module)
 if str(ROOT / "plugins" / "modules") not in sys.path:
     sys.path.insert(0, str(ROOT / "plugins" / "modules"))

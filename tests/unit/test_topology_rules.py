@@ -148,6 +148,18 @@ def test_a_host_without_ansible_host_is_the_machine_of_its_name():
     assert "kafka0: kafka_port 2181 is already used by zookeeper0's zookeeper_client_port on the same machine zookeeper0" in faults(topology)
 
 
+def test_one_address_with_other_ssh_ports_is_other_machines():
+    topology = Topology().set("peer0-org1", ansible_host="10.0.0.1", ansible_port=2201).set("peer1-org1", ansible_host="10.0.0.1", ansible_port=2202)
+    assert topology.validate() == []
+    topology.set("peer1-org1", ansible_port=2201)
+    assert "peer1-org1: the systemd unit peer.service is already used by peer0-org1 on the same machine 10.0.0.1:2201" in faults(topology)
+
+
+def test_local_connections_are_all_on_the_controller():
+    topology = Topology().set("orderer0", ansible_connection="local").set("orderer1", ansible_connection="local")
+    assert "orderer1: the systemd unit orderer.service is already used by orderer0 on the same machine localhost" in faults(topology)
+
+
 def test_two_peers_on_one_machine_clash_on_unit_ports_and_configuration():
     message = faults(Topology().set("peer1-org1", ansible_host="192.0.2.40"))
     assert "peer1-org1: the systemd unit peer.service is already used by peer0-org1 on the same machine 192.0.2.40" in message
@@ -400,7 +412,10 @@ def test_peer_core_extra_may_not_replace_managed_settings(core_extra, setting):
 
 
 def test_peer_core_extra_may_tune_the_rest():
-    core_extra = {"peer": {"gossip": {"pvtData": {"pushAckTimeout": "5s"}}, "tls": {"clientAuthRequired": True}}, "ledger": {"history": {"enableHistoryDatabase": False}}}
+    core_extra = {
+        "peer": {"gossip": {"pvtData": {"pushAckTimeout": "5s"}}, "tls": {"clientAuthRequired": True}},
+        "ledger": {"history": {"enableHistoryDatabase": False}},
+    }
     assert Topology().set("peer0-org1", peer_core_extra=core_extra).validate() == []
 
 

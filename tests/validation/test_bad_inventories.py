@@ -5,8 +5,8 @@ be touched.
 How "no host touched" is proven: every host of these inventories uses the docker connection to a
 container that does not exist, so any task that reached a host would show up as unreachable or
 failed for it. The JSON callback lists every task that ran: only the controller-side validation
-task may appear, and the recap must show ok=0 changed=0 unreachable=0 for every host but the one
-the validation ran for (run_once).
+task (and the argument check of the roles the validation play loads, also a controller-side action)
+may appear, and the recap must show changed=0 unreachable=0 for every host.
 """
 
 from __future__ import annotations
@@ -201,6 +201,10 @@ CASES = [
 ]
 
 
+# In _group_vars_all: remove the variable from group_vars/all.yml.
+DELETE = object()
+
+
 def set_network(name, value):
     """Change a shared Fabric variable of group_vars/all (applied by write_inventory)."""
 
@@ -279,13 +283,274 @@ FABRIC_CASES = [
 CASES += FABRIC_CASES
 
 
+def on_machine(name, machine, **variables):
+    """Put an inventory host on another host's machine (its ansible_host), with extra variables."""
+
+    def mutate(inventory):
+        host(inventory, name).update(ansible_host=machine, **variables)
+
+    return mutate
+
+
+def couchdb_peer(name, **variables):
+    """A peer with its state in CouchDB on its own host, consistent unless variables say otherwise."""
+    settings = {
+        "peer_state_database": "CouchDB",
+        "peer_couchdb_username": "admin",
+        "peer_couchdb_password": "s3cret",
+        "couchdb_admin_user": "admin",
+        "couchdb_admin_password": "s3cret",
+    } | variables
+
+    def mutate(inventory):
+        host(inventory, name).update(settings)
+        group_hosts(inventory, "couchdb")[name] = {}
+
+    return mutate
+
+
+# Issue #14, items 10-18: classes of bad inventories the validator used to accept.
+MORE_CASES = [
+    # 10. Two inventory hosts on one machine: ports, systemd units, directories.
+    (
+        "machine-port-clash",
+        on_machine("kafka0", "192.0.2.10", kafka_port=2888),
+        ["kafka0: kafka_port 2888 is already used by zookeeper0's zookeeper_quorum_port on the same machine"],
+    ),
+    (
+        "machine-unit-clash",
+        on_machine(
+            "orderer1",
+            "192.0.2.30",
+            orderer_port=7060,
+            orderer_operations_port=8453,
+            orderer_admin_port=9454,
+            orderer_ledger_dir="/mnt/hyperledger/orderer1",
+            orderer_config_dir="/etc/hyperledger/orderer1",
+        ),
+        ["orderer1: the systemd unit orderer.service is already used by orderer0 on the same machine"],
+    ),
+    (
+        "machine-data-dir-inside-other",
+        on_machine("kafka0", "192.0.2.10", kafka_log_dirs=["/mnt/hyperledger/zookeeper/data/kafka"]),
+        [
+            "kafka0: kafka_log_dirs /mnt/hyperledger/zookeeper/data/kafka is inside zookeeper0's zookeeper_data_dir "
+            "/mnt/hyperledger/zookeeper/data on the same machine"
+        ],
+    ),
+    (
+        "machine-config-dir-shared",
+        on_machine("peer0-org1", "192.0.2.30", peer_config_dir="/etc/hyperledger/orderer"),
+        ["peer0-org1: peer_config_dir /etc/hyperledger/orderer is also orderer0's orderer_config_dir on the same machine"],
+    ),
+    (
+        "dir-overlap-on-shared-host",
+        add_to_group("kafka", "zookeeper0", kafka_broker_id=4, kafka_log_dirs=["/mnt/hyperledger/zookeeper"]),
+        ["zookeeper0: kafka_log_dirs /mnt/hyperledger/zookeeper contains zookeeper0's zookeeper_data_dir /mnt/hyperledger/zookeeper/data on the same host"],
+    ),
+    # 11. CouchDB: the peer must have one, and reach and log in to it with its settings.
+    (
+        "couchdb-peer-outside-group",
+        combine(
+            set_var("peer0-org1", "peer_state_database", "CouchDB"),
+            set_var("peer0-org1", "peer_couchdb_username", "admin"),
+            set_var("peer0-org1", "peer_couchdb_password", "s3cret"),
+        ),
+        ["peer0-org1: peer_state_database is CouchDB but peer0-org1 is not in group couchdb"],
+    ),
+    (
+        "couchdb-credentials-differ",
+        couchdb_peer("peer1-org2", peer_couchdb_username="fabric", peer_couchdb_password="other-secret"),
+        [
+            "peer1-org2: peer_couchdb_username fabric differs from couchdb_admin_user admin",
+            "peer1-org2: peer_couchdb_password differs from couchdb_admin_password",
+        ],
+    ),
+    (
+        "couchdb-port-differs",
+        couchdb_peer("peer0-org2", couchdb_port=5985, peer_couchdb_address="127.0.0.1:5984"),
+        ["peer0-org2: peer_couchdb_address 127.0.0.1:5984 does not reach its CouchDB, which listens on 127.0.0.1:5985 (couchdb_bind_address, couchdb_port)"],
+    ),
+    # 12. Settings two services must agree on.
+    (
+        "kafka-zookeeper-port-differs",
+        set_var("kafka1", "kafka_zookeeper_connect", "zookeeper0:2181,zookeeper1:2181,zookeeper2:2191"),
+        ["kafka1: kafka_zookeeper_connect names zookeeper2:2191, but zookeeper2's zookeeper_client_port is 2181"],
+    ),
+    (
+        "zk-quorum-port-differs",
+        set_var("zookeeper1", "zookeeper_quorum_port", 2889),
+        ["zookeeper1: zookeeper_quorum_port 2889 differs from zookeeper0's 2888 (it must be the same on every member"],
+    ),
+    (
+        "orderer-replication-factor-differs",
+        set_var("orderer1", "orderer_kafka_replication_factor", 2),
+        ["orderer1: orderer_kafka_replication_factor 2 differs from the brokers' kafka_default_replication_factor 3"],
+    ),
+    (
+        "block-size-differs-on-orderer",
+        set_var("orderer0", "fabric_orderer_absolute_max_bytes", 104857600),
+        ["orderer0: fabric_orderer_absolute_max_bytes 104857600 differs from the controller's 10485760"],
+    ),
+    (
+        "genesis-brokers-empty",
+        set_network("fabric_artifacts_kafka_group", "brokers"),
+        ["group all: fabric_artifacts_kafka_brokers (the genesis block's Kafka.Brokers) is empty"],
+    ),
+    (
+        "genesis-broker-wrong-port",
+        set_network("fabric_artifacts_kafka_brokers", ["kafka0:9093", "zookeeper0:2181"]),
+        [
+            "group all: fabric_artifacts_kafka_brokers names kafka0:9093, but kafka0's kafka_port is 9092",
+            "group all: fabric_artifacts_kafka_brokers names zookeeper0:2181, which is not a broker of group kafka",
+        ],
+    ),
+    # 13. kafka_extra_properties read the way Kafka reads server.properties (java.util.Properties).
+    (
+        "kafka-extra-key-with-whitespace",
+        set_var("kafka0", "kafka_extra_properties", {" unclean.leader.election.enable ": "true"}),
+        [
+            "kafka0: kafka_extra_properties may not set unclean.leader.election.enable (written ' unclean.leader.election.enable '); "
+            "use kafka_unclean_leader_election_enable"
+        ],
+    ),
+    (
+        "kafka-extra-retention-bytes",
+        set_var("kafka1", "kafka_extra_properties", {"log.retention.bytes": 1073741824}),
+        ["kafka1: kafka_extra_properties may not set log.retention.bytes to 1073741824 (it must stay -1"],
+    ),
+    (
+        "kafka-extra-compaction",
+        set_var("kafka2", "kafka_extra_properties", {"log.cleanup.policy": "compact"}),
+        ["kafka2: kafka_extra_properties may not set log.cleanup.policy to compact (it must stay delete"],
+    ),
+    (
+        "kafka-extra-log-dirs",
+        set_var("kafka3", "kafka_extra_properties", {"log.dirs": "/tmp/kafka-logs"}),
+        ["kafka3: kafka_extra_properties may not set log.dirs; use kafka_log_dirs"],
+    ),
+    (
+        "kafka-extra-line-break",
+        set_var("kafka0", "kafka_extra_properties", {"log.segment.bytes": "8\nlog.retention.ms=1000"}),
+        ["kafka0: kafka_extra_properties log.segment.bytes: keys and values may not hold a line break"],
+    ),
+    # 14. Channels need the admin host.
+    (
+        "fabric-admin-group-empty",
+        clear_group("fabric_admin"),
+        ["group fabric_admin: is empty, but the inventory has peers and channels"],
+    ),
+    # 16. Endpoints and listeners.
+    (
+        "peer-external-endpoint-shared",
+        set_var("peer1-org1", "peer_external_host", "peer0-org1"),
+        ["peer1-org1: advertises peer0-org1:7051 (peer_external_host, peer_port), which peer0-org1 advertises too"],
+    ),
+    (
+        "peer-tls-off-through-core-extra",
+        set_var("peer0-org2", "peer_core_extra", {"peer": {"tls": {"enabled": False}}}),
+        ["peer0-org2: peer_core_extra may not set peer.tls.enabled (TLS stays on"],
+    ),
+    (
+        "peer-operations-on-all-interfaces",
+        set_var("peer1-org2", "peer_operations_address", "0.0.0.0"),
+        ["peer1-org2: peer_operations_address 0.0.0.0 listens on every interface"],
+    ),
+    (
+        "orderer-operations-on-all-interfaces",
+        set_var("orderer2", "orderer_operations_address", "::"),
+        ["orderer2: orderer_operations_address :: listens on every interface"],
+    ),
+    (
+        "couchdb-on-all-interfaces",
+        couchdb_peer("peer0-org1", couchdb_bind_address="0.0.0.0"),
+        ["peer0-org1: couchdb_bind_address 0.0.0.0 listens on every interface"],
+    ),
+    # 17. Names end where the text ends (no trailing line break).
+    (
+        "channel-name-trailing-newline",
+        _add_channel({"name": "channel3\n", "orgs": ["Org1"]}),
+        ["channel 'channel3\\n': a channel name is lower case letters"],
+    ),
+    # 18. A required setting that is absent is reported as not set.
+    (
+        "orderer-org-missing",
+        set_network("fabric_orderer_org", DELETE),
+        ["group all: fabric_orderer_org is not set"],
+    ),
+]
+CASES += MORE_CASES
+
+
+def _chaincode(**changes):
+    """The example's chaincode with some fields changed (None removes one)."""
+
+    def edit(network):
+        chaincode = network["fabric_chaincodes"][0]
+        for field, value in changes.items():
+            if value is None:
+                chaincode.pop(field, None)
+            else:
+                chaincode[field] = value
+
+    return edit_network(edit)
+
+
+def _second_chaincode(**fields):
+    return edit_network(lambda network: network["fabric_chaincodes"].append({**network["fabric_chaincodes"][0], **fields}))
+
+
+CHAINCODE_CASES = [
+    (
+        "chaincode-unknown-channel",
+        _chaincode(channels=["channel1", "channel9"]),
+        ["chaincode assets: channel channel9 is not in fabric_channels (channel1, channel2)"],
+    ),
+    (
+        "chaincode-policy-org-not-in-channel",
+        _chaincode(endorsement_policy="OR('Org1MSP.peer', 'Org2MSP.peer')"),
+        ["chaincode assets: endorsement_policy names Org2MSP, which is not a member of channel channel2 (Org1MSP)"],
+    ),
+    (
+        "chaincode-policy-malformed",
+        _chaincode(endorsement_policy="OR('Org1MSP.peer'"),
+        ["chaincode assets: endorsement_policy \"OR('Org1MSP.peer'\" is not a signature policy"],
+    ),
+    (
+        "chaincode-policy-bad-role",
+        _chaincode(endorsement_policy="OR('Org1MSP.boss')"),
+        ["chaincode assets: endorsement_policy", "is not a principal 'MSPID.role'"],
+    ),
+    ("chaincode-defined-twice", _second_chaincode(port=9998), ["chaincode assets: is defined more than once in fabric_chaincodes"]),
+    ("chaincode-name-invalid", _chaincode(name="my assets"), ["chaincode my assets: name 'my assets' is not a chaincode name"]),
+    ("chaincode-version-as-number", _chaincode(version=1.0), ["chaincode assets: version 1.0 must be text"]),
+    (
+        "chaincode-source-missing",
+        _chaincode(source="chaincode/no-such-dir"),
+        ["chaincode assets: source chaincode/no-such-dir has no package.json on the controller"],
+    ),
+    ("chaincode-port-clash", _chaincode(port=7051), ["peer0-org1: the port of chaincode assets 7051 is already used by peer_port on the same host"]),
+    ("chaincode-unknown-field", _chaincode(chanels=["channel1"]), ["chaincode assets: unknown field chanels"]),
+    ("chaincode-without-port", _chaincode(port=None), ["chaincode assets: port is not set"]),
+]
+CASES += CHAINCODE_CASES
+
+
 def write_inventory(directory, inventory):
     shutil.copytree(EXAMPLE / "group_vars", directory / "group_vars")
     network_changes = inventory.pop("_group_vars_all", None)
     if network_changes:
         network = yaml.safe_load((directory / "group_vars" / "all.yml").read_text())
         network.update(network_changes)
+        network = {name: value for name, value in network.items() if value is not DELETE}
         (directory / "group_vars" / "all.yml").write_text(yaml.safe_dump(network, sort_keys=False))
+    # The machine each inventory host is on (its ansible_host, else its name), kept in the container
+    # name: two inventory hosts on one machine stay on one (nonexistent) machine.
+    machines = {}
+    for name in inventory["all"]["children"]:
+        for host_name, variables in inventory["all"]["children"][name]["hosts"].items():
+            if variables and "ansible_host" in variables:
+                machines[host_name] = variables["ansible_host"]
     for name in list(inventory["all"]["children"]):
         members = inventory["all"]["children"][name]["hosts"]
         for host_name in members:
@@ -293,15 +558,15 @@ def write_inventory(directory, inventory):
             members[host_name] = {
                 **(members[host_name] or {}),
                 "ansible_connection": "community.docker.docker",
-                "ansible_host": f"hlf-no-such-container-{host_name}",
+                "ansible_host": f"hlf-no-such-container-{machines.get(host_name, host_name)}",
             }
     (directory / "hosts.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
 
 
-def run_site(inventory_dir):
+def run_site(inventory_dir, playbook=ROOT / "site.yml"):
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     result = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory_dir), str(ROOT / "site.yml")],
+        ["ansible-playbook", "-i", str(inventory_dir), str(playbook)],
         capture_output=True,
         text=True,
         env=env,
@@ -314,6 +579,11 @@ def run_site(inventory_dir):
 
 def tasks_run(report):
     return [task["task"]["name"] for play in report["plays"] for task in play["tasks"]]
+
+
+def is_argument_check(task_name):
+    """A role's argument check (validate_argument_spec): an action on the controller, no connection."""
+    return " : Validating arguments against arg spec " in task_name
 
 
 @pytest.mark.parametrize(("case", "mutation", "expected"), CASES, ids=[case[0] for case in CASES])
@@ -329,15 +599,54 @@ def test_bad_inventory_is_refused_before_any_host_is_touched(tmp_path, case, mut
     )
     for part in expected:
         assert part in message, f"{case}: expected {part!r} in:\n{message}"
-    assert tasks_run(report) == ["Check the topology on the controller"], tasks_run(report)
+    assert "object at 0x" not in message, f"{case}: a message shows an internal value:\n{message}"
+    assert [task for task in tasks_run(report) if not is_argument_check(task)] == ["Check the topology on the controller"], tasks_run(report)
     for name, stats in report["stats"].items():
         assert stats["changed"] == 0 and stats["unreachable"] == 0, f"{name} was touched: {stats}"
 
 
 def test_example_inventory_passes_validation():
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    result, report = run_site(EXAMPLE, ROOT / "playbooks" / "validate.yml")
+    assert result.returncode == 0, result.stdout[-3000:]
+    validation = [task for play in report["plays"] for task in play["tasks"] if task["task"]["name"] == "Check the topology on the controller"]
+    assert len(validation) == 1, tasks_run(report)
+    (outcome,) = validation[0]["hosts"].values()
+    hosts = sum(len(group["hosts"]) for group in load_example()["all"]["children"].values())
+    assert outcome["msg"] == f"inventory valid ({hosts} hosts)", outcome
+    assert outcome["errors"] == [] and not outcome.get("failed"), outcome
+    for name, stats in report["stats"].items():
+        assert stats["failures"] == 0 and stats["unreachable"] == 0, f"{name}: {stats}"
+
+
+# A key written twice in one YAML file: YAML keeps the second silently unless duplicate keys are errors
+# (ansible.cfg), and an inventory that fails to parse must stop the run, not leave only localhost.
+# The corpus writes YAML with yaml.safe_dump, which cannot write a key twice: these edit the text.
+def _rename_line(path, old, new):
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new))
+
+
+def _host_twice(directory):
+    # zookeeper2's entry renamed to zookeeper1, as a copy-and-paste that forgot to rename it.
+    _rename_line(directory / "hosts.yml", "\n        zookeeper2:\n", "\n        zookeeper1:\n")
+
+
+def _variable_twice(directory):
+    with (directory / "group_vars" / "kafka.yml").open("a") as handle:
+        handle.write("kafka_heap_size: 2g\n")
+
+
+DUPLICATE_CASES = [("host-twice-in-hosts-yml", _host_twice, "zookeeper1"), ("variable-twice-in-group-vars", _variable_twice, "kafka_heap_size")]
+
+
+@pytest.mark.parametrize(("case", "edit", "key"), DUPLICATE_CASES, ids=[case[0] for case in DUPLICATE_CASES])
+def test_duplicate_yaml_key_is_refused_before_any_host_is_touched(tmp_path, case, edit, key):
+    write_inventory(tmp_path, copy.deepcopy(load_example()))
+    edit(tmp_path)
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     result = subprocess.run(
-        ["ansible-playbook", "-i", str(EXAMPLE), str(ROOT / "playbooks" / "validate.yml")],
+        ["ansible-playbook", "-i", str(tmp_path), str(ROOT / "site.yml")],
         capture_output=True,
         text=True,
         env=env,
@@ -345,5 +654,8 @@ def test_example_inventory_passes_validation():
         timeout=120,
         check=False,
     )
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert "inventory valid" in result.stdout or "ok=1" in result.stdout
+    assert result.returncode != 0, f"{case}: site.yml accepted a YAML file with a duplicate key"
+    errors = "\n".join(line for line in result.stderr.splitlines() if not line.startswith("[WARNING]"))
+    assert f"Found duplicate mapping key '{key}'" in errors, result.stderr[-3000:]
+    # Nothing ran: the run stopped while reading the inventory, before the first play.
+    assert "{" not in result.stdout or not json.loads(result.stdout[result.stdout.index("{") :]).get("plays"), result.stdout[-3000:]

@@ -134,3 +134,43 @@ def test_ledgers_survive_host_restarts():
     for peer in PEERS:
         wait_for(lambda peer=peer: host_of(peer).run("curl -fsS http://127.0.0.1:9443/healthz").rc == 0, 120, f"{peer} healthy")
         assert host_of(peer).file(f"/mnt/hyperledger/{PEERS[peer].lower()}/{peer}/ledgersData").is_directory
+
+
+# The sample chaincode of inventory/lab (assets) on both channels: Org1 is in channel1 and channel2,
+# Org2 in channel1 (and channel3, which the chaincode is not defined on).
+CHAINCODE = "assets"
+CHAINCODE_CHANNELS = {"Org1": ["channel1", "channel2"], "Org2": ["channel1"]}
+
+
+def txclient(org, mode, *options):
+    """hlf-txclient (installed on the admin host by roles/fabric_admin) as org's admin, through its peers' gateways."""
+    peers = " ".join(f"--peer {address(peer)}" for peer, member in PEERS.items() if member == org)
+    channels = " ".join(f"--channel {channel}" for channel in CHAINCODE_CHANNELS[org])
+    return host_of("cli").run(
+        f"hlf-txclient {mode} --msp-id {org}MSP --cert {ADMIN}/{org}/msp --tls-ca {ADMIN}/{org}/tls-ca.pem "
+        f"{peers} {channels} --chaincode {CHAINCODE} {' '.join(options)}"
+    )
+
+
+@pytest.mark.parametrize("org", sorted(CHAINCODE_CHANNELS))
+def test_chaincode_answers_transactions_through_the_gateway(org):
+    """A create committed and read back on every channel of the chaincode, as each organization."""
+    result = txclient(org, "smoke", f"--key-prefix molecule-{org.lower()}")
+    assert result.rc == 0, result.stdout + result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["ok"] and sorted(entry["channel"] for entry in summary["channels"]) == CHAINCODE_CHANNELS[org], summary
+    assert all(entry["ok"] and entry["block_number"] is not None for entry in summary["channels"]), summary
+
+
+@pytest.mark.parametrize("peer", PEERS)
+def test_chaincode_server_runs_as_its_own_user_with_its_own_tls(peer):
+    host = host_of(peer)
+    service = host.service(f"chaincode-{CHAINCODE}")
+    assert service.is_running and service.is_enabled
+    user = host.run("systemctl show -p User --value chaincode-%s", CHAINCODE).stdout.strip()
+    assert user == "chaincode"
+    key = host.file("/etc/chaincode/server.key")
+    assert key.user == "chaincode" and key.mode == 0o600
+    # The peer dials it with mutual TLS: a client without a certificate is refused.
+    refused = host.run("echo | timeout 5 openssl s_client -connect 127.0.0.1:9999 -CAfile /etc/chaincode/ca.crt 2>&1")
+    assert "alert certificate required" in refused.stdout or "handshake failure" in refused.stdout, refused.stdout[-1500:]

@@ -246,6 +246,15 @@ def test_stop_start_keeps_every_ledger_and_needs_no_channel_operation():
     assert channels["rc"] == 0 and channels["stats"]["cli"]["changed"] == 0 and channels["stats"]["cli"]["failures"] == 0
 
 
+def test_chaincode_comes_back_after_stop_start_without_any_lifecycle_operation_and_keeps_its_state():
+    again = result("chaincode_after_stop_start")
+    assert again["rc"] == 0 and all(stats["changed"] == 0 and stats["failures"] == 0 for stats in again["stats"].values()), again["stats"]
+    verified = result("chaincode_after_stop_start.verify")
+    summary = verified["summary"]
+    assert verified["rc"] == 0 and summary["ok"], summary
+    assert summary["checked"] > 0 and summary["matched"] == summary["checked"] and not summary["missing"], summary
+
+
 # -- a gate that fails -----------------------------------------------------------------------------
 
 
