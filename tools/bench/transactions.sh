@@ -21,7 +21,7 @@ admin = hostvars[graph["fabric_admin"]["hosts"][0]]
 common = yaml.safe_load(open(sys.argv[1]))
 chaincode = admin["fabric_chaincodes"][0]
 org = admin["fabric_peer_orgs"][0]["name"]
-peers = [f"{h}:{hostvars[h].get(\"peer_port\", common[\"peer_port\"])}" for h in graph["peer"]["hosts"] if hostvars[h]["fabric_org"] == org]
+peers = [h + ":" + str(hostvars[h].get("peer_port", common["peer_port"])) for h in graph["peer"]["hosts"] if hostvars[h]["fabric_org"] == org]
 channels = [c["name"] for c in admin["fabric_channels"] if c["name"] in chaincode["channels"] and org in c["orgs"]]
 admin_dir = admin.get("fabric_admin_dir", common["fabric_admin_dir"])
 print(chaincode["name"], ",".join(channels), ",".join(peers), admin["fabric_peer_orgs"][0]["msp_id"], f"{admin_dir}/{org}")
