@@ -74,7 +74,8 @@ def test_rendered_configuration(tmp_path):
 
 
 def peer_play(tmp_path, **variables):
-    """The peer role's own defaults and vars, rendered for peer0-org1 without touching any host."""
+    """The peer role's defaults (with the shared ones of roles/common) and vars, rendered for peer0-org1
+    without touching any host."""
     # vars_files outrank play vars: the test's settings go in the last file, over the defaults.
     settings = tmp_path / "settings.yml"
     settings.write_text(yaml.safe_dump({**variables, "ansible_python_interpreter": "{{ ansible_playbook_python }}"}))
@@ -83,7 +84,7 @@ def peer_play(tmp_path, **variables):
         "hosts": "peer0-org1",
         "connection": "local",
         "gather_facts": False,
-        "vars_files": [str(ROOT / "roles/peer/defaults/main.yml"), str(ROOT / "roles/peer/vars/main.yml"), str(settings)],
+        "vars_files": [str(ROOT / f"roles/{path}.yml") for path in ("common/defaults/main", "peer/defaults/main", "peer/vars/main")] + [str(settings)],
         "tasks": [
             {"ansible.builtin.include_tasks": str(ROOT / "roles/peer/tasks/validate.yml")},
             {"name": "show", "ansible.builtin.debug": {"msg": "{{ peer_core_settings.ledger }}"}},
