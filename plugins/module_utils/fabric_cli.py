@@ -27,6 +27,7 @@ import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.fabric_policy import proto_fields
 
 # `peer channel list` prints this line (with its trailing space), then one channel name per line.
 CHANNEL_LIST_HEADER = "Channels peers has joined: "
@@ -255,47 +256,12 @@ def update_envelope(channel, config_update):
 # ---------------------------------------------------------------------------------------------
 
 
-def _varint(data, pos):
-    value = shift = 0
-    while True:
-        if pos >= len(data):
-            raise ValueError("truncated varint")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, pos
-        shift += 7
-
-
-def _fields(data):
-    """(field number, wire type, value) of a protobuf message; bytes for length-delimited fields."""
-    pos = 0
-    while pos < len(data):
-        key, pos = _varint(data, pos)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = _varint(data, pos)
-        elif wire == 2:
-            size, pos = _varint(data, pos)
-            value, pos = data[pos : pos + size], pos + size
-            if len(value) != size:
-                raise ValueError("truncated field")
-        elif wire == 1:
-            value, pos = data[pos : pos + 8], pos + 8
-        elif wire == 5:
-            value, pos = data[pos : pos + 4], pos + 4
-        else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
-        yield number, wire, value
-
-
 def block_header(data):
     """common.Block bytes -> {'number', 'previous_hash', 'data_hash'} (bytes) of its BlockHeader."""
-    header = next((value for number, wire, value in _fields(data) if number == 1 and wire == 2), None)
+    header = next((value for number, wire, value in proto_fields(data) if number == 1 and wire == 2), None)
     if header is None:
         raise ValueError("not a common.Block: no header")
-    fields = {number: value for number, _, value in _fields(header)}
+    fields = {number: value for number, _, value in proto_fields(header)}
     return {"number": int(fields.get(1, 0)), "previous_hash": bytes(fields.get(2, b"")), "data_hash": bytes(fields.get(3, b""))}
 
 

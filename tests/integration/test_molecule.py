@@ -107,7 +107,7 @@ def test_default_scenario_reference_network():
         "test_gate_failure_names_the_node_and_the_gate_and_restarts_nothing",
         # chaincode as a service: transactions through the gateway, its servers, a stop and start
         "test_chaincode_answers_transactions_through_the_gateway",
-        "test_chaincode_server_runs_as_its_own_user_with_its_own_tls",
+        "test_chaincode_server_runs_as_its_own_user_with_its_own_tls_and_asks_for_client_certificates",
         "test_chaincode_comes_back_after_stop_start_without_any_lifecycle_operation_and_keeps_its_state",
     ):
         assert any(name.startswith(check) for name in checks), f"{check} did not pass: {sorted(checks)}"

@@ -12,13 +12,20 @@ import sys
 from pathlib import Path
 
 import ansible.module_utils
-import fabric_cli
 import fabric_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 
-for name, module in (("fabric_cli", fabric_cli), ("fabric_policy", fabric_policy)):
+
+def register(name, module):
     sys.modules[f"ansible.module_utils.{name}"] = module
     setattr(ansible.module_utils, name, module)
+
+
+# fabric_cli imports fabric_policy as Ansible ships it: register that one first.
+register("fabric_policy", fabric_policy)
+import fabric_cli
+
+register("fabric_cli", fabric_cli)
 if str(ROOT / "plugins" / "modules") not in sys.path:
     sys.path.insert(0, str(ROOT / "plugins" / "modules"))

@@ -13,11 +13,12 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ORDERERS, PEERS, inventory_value
+from conftest import ORDERERS, PEERS, host_of
 
 testinfra_hosts = ["cli"]
 
 RESULTS = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "results"
+KAFKA_DATA = "/mnt/hyperledger/kafka/data"  # kafka_log_dirs of the lab inventory (the role's default)
 NEW_CHANNEL = "channel3"
 ORG1_ANCHORS_BEFORE = [{"host": "peer0-org1", "port": 7051}]
 ORG1_ANCHORS_AFTER = [{"host": "peer0-org1", "port": 7051}, {"host": "peer1-org1", "port": 7051}]
@@ -169,8 +170,10 @@ def test_rolling_restart_order_follows_the_rules_by_the_services_own_records():
     assert zookeeper[-1] == leaders[0], (zookeeper, before["modes"])
     controller_id = before["controller"]["brokerid"]
     kafka = [node["host"] for node in restarts if node["tier"] == "kafka"]
-    controller = next(host for host in kafka if inventory_value(host, "kafka_broker_id") == controller_id)
-    assert kafka[-1] == controller, (kafka, controller_id)
+    # Each broker's id as the broker itself recorded it in its data directory.
+    ids = {host: host_of(host).run("sed -n 's/^broker.id=//p' %s/meta.properties", KAFKA_DATA).stdout.strip() for host in kafka}
+    controller = [host for host, broker_id in ids.items() if broker_id == str(controller_id)]
+    assert kafka[-1:] == controller, (kafka, controller_id, ids)
     # the playbook's report agrees with the records
     assert [restart["host"] for restart in report] == [node["host"] for node in restarts]
 
