@@ -8,34 +8,12 @@ not exist (as in test_bad_inventories): a task that reached a host would fail as
 from __future__ import annotations
 
 import copy
-import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
-from test_bad_inventories import load_example, write_inventory
+from test_bad_inventories import load_example, run_site, write_inventory
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_site(inventory_dir, artifacts_dir):
-    env = dict(
-        os.environ,
-        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        HLF_ARTIFACTS_DIR=str(artifacts_dir),
-    )
-    result = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory_dir), str(ROOT / "site.yml")],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
-    return result, json.loads(result.stdout[result.stdout.index("{") :])
 
 
 def test_missing_fabric_release_is_refused_before_any_host_with_how_to_provide_it(tmp_path):
@@ -49,7 +27,7 @@ def test_missing_fabric_release_is_refused_before_any_host_with_how_to_provide_i
     (artifacts / "SHA256SUMS").write_text("".join(f"{'0' * 64}  {name}\n" for name in others))
     (artifacts / "FABRIC_MISSING").write_text("Fabric 2.5.16 binaries are NOT available, so every check that needs Fabric is SKIPPED.\n")
 
-    result, report = run_site(inventory_dir, artifacts)
+    result, report = run_site(inventory_dir, HLF_ARTIFACTS_DIR=str(artifacts))
 
     assert result.returncode != 0, "site.yml went on without the Fabric release"
     failures = [
@@ -75,14 +53,5 @@ def test_playbooks_that_install_nothing_need_no_release(tmp_path):
     inventory_dir.mkdir()
     shutil.copytree(ROOT / "inventory" / "example" / "group_vars", inventory_dir / "group_vars")
     shutil.copy(ROOT / "inventory" / "example" / "hosts.yml", inventory_dir / "hosts.yml")
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), HLF_ARTIFACTS_DIR=str(tmp_path / "nothing-here"))
-    result = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory_dir), str(ROOT / "playbooks" / "validate.yml")],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
+    result, _ = run_site(inventory_dir, ROOT / "playbooks" / "validate.yml", HLF_ARTIFACTS_DIR=str(tmp_path / "nothing-here"))
     assert result.returncode == 0, result.stdout[-3000:]

@@ -563,8 +563,8 @@ def write_inventory(directory, inventory):
     (directory / "hosts.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
 
 
-def run_site(inventory_dir, playbook=ROOT / "site.yml"):
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+def run_site(inventory_dir, playbook=ROOT / "site.yml", **env_overrides):
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), **env_overrides)
     result = subprocess.run(
         ["ansible-playbook", "-i", str(inventory_dir), str(playbook)],
         capture_output=True,
