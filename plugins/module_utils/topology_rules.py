@@ -689,7 +689,9 @@ def _collect_ports(check):
                 ports[host].append((name, port))
         if host in check.group("peer") and check.fabric_node(host, "peer"):
             for chaincode in _chaincodes_of(check, host):
+                # Two server slots: an upgrade's new server starts on the next port (roles/chaincode).
                 ports[host].append((f"the port of chaincode {chaincode['name']}", chaincode["port"]))
+                ports[host].append((f"the upgrade port of chaincode {chaincode['name']} (its port + 1)", chaincode["port"] + 1))
     return ports
 
 
@@ -1052,8 +1054,8 @@ def check_chaincodes(check, network, peer_orgs):
         port = chaincode.get("port", MISSING)
         if port is MISSING:
             check.error(f"{label}: port is not set (its server listens there on each member peer's host)")
-        elif isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            check.error(f"{label}: port must be an integer in 1..65535, got {_type_name(port)} {_plain(port)!r}")
+        elif isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65534:
+            check.error(f"{label}: port must be an integer in 1..65534 (an upgrade uses the next one too), got {_type_name(port)} {_plain(port)!r}")
         if "init_required" in chaincode and not isinstance(chaincode["init_required"], bool):
             check.error(f"{label}: init_required must be true or false, got {_type_name(chaincode['init_required'])} {_plain(chaincode['init_required'])!r}")
         policy = chaincode.get("endorsement_policy", MISSING)

@@ -530,6 +530,11 @@ CHAINCODE_CASES = [
         ["chaincode assets: source chaincode/no-such-dir has no package.json on the controller"],
     ),
     ("chaincode-port-clash", _chaincode(port=7051), ["peer0-org1: the port of chaincode assets 7051 is already used by peer_port on the same host"]),
+    (
+        "chaincode-upgrade-port-clash",
+        _chaincode(port=7050),
+        ["peer0-org1: the upgrade port of chaincode assets (its port + 1) 7051 is already used by peer_port on the same host"],
+    ),
     ("chaincode-unknown-field", _chaincode(chanels=["channel1"]), ["chaincode assets: unknown field chanels"]),
     ("chaincode-without-port", _chaincode(port=None), ["chaincode assets: port is not set"]),
 ]

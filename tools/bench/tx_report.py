@@ -92,7 +92,8 @@ def report(records, restarts=()):
     windows = [restart_window(records, acks, restart) for restart in sorted(restarts, key=lambda restart: restart["began"])]
     tiers = {}
     for window in windows:
-        tier = tiers.setdefault(window["service"], {"nodes": 0, "restarts": 0.0, "longest_gap": None, "failed": 0, "retried": 0})
+        # chaincode@assets-0, chaincode@assets-1: one tier of chaincode servers.
+        tier = tiers.setdefault(window["service"].partition("@")[0], {"nodes": 0, "restarts": 0.0, "longest_gap": None, "failed": 0, "retried": 0})
         tier["nodes"] += 1
         tier["restarts"] = round(tier["restarts"] + window["restart"], 3)
         if window["longest_gap"] is not None:

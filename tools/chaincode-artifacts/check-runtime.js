@@ -5,7 +5,8 @@
 //   - fabric-shim or fabric-contract-api is not exactly SHIM_VERSION or does not load;
 //   - a package's "engines.node" range does not admit TARGET_NODE_VERSION (the hosts' nodejs,
 //     Debian bookworm's 18.20.4), or uses a range syntax this script cannot evaluate;
-//   - a package would need a native build (binding.gyp) or an install script we skipped.
+//   - a package would need a native build (binding.gyp) or an install script we skipped;
+//   - fabric-contract-api cannot serialize an object result (a class-transformer without classToPlain).
 // Written for this project; deliberately dependency-free (the runtime has no semver package).
 'use strict';
 
@@ -148,6 +149,15 @@ function main() {
     } catch (err) {
       faults.push(`${name} does not load: ${err.message}`);
     }
+  }
+  // A contract's non-string results go through class-transformer's classToPlain, which a
+  // release in fabric-contract-api's range (0.4.1) does not have: every such call would fail.
+  try {
+    const Serializer = require(path.join(nodeModules, 'fabric-contract-api', 'lib', 'jsontransactionserializer.js'));
+    const encoded = new Serializer().toBuffer({ probe: [1] }).toString();
+    if (encoded !== '{"probe":[1]}') faults.push(`fabric-contract-api serializes an object as ${encoded}`);
+  } catch (err) {
+    faults.push(`fabric-contract-api cannot serialize an object result: ${err.message}`);
   }
   if (faults.length) {
     console.error(`the chaincode runtime in ${dir} is not usable on Node ${target}:\n  - ${faults.join('\n  - ')}`);

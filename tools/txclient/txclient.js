@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Transaction client of hlf-ansible: load, verify and smoke through the peers' Fabric Gateway.
+// Transaction client of hlf-ansible: load, verify, smoke and ledger through the peers' Fabric Gateway.
 // See README.md and --help.
 
 const fs = require('node:fs');
@@ -8,6 +8,15 @@ const { HELP, UsageError, parseOptions } = require('./lib/options');
 const { openWriter, readRecords } = require('./lib/records');
 const { runLoad } = require('./lib/load');
 const { runVerify, runSmoke } = require('./lib/verify');
+const { runLedger } = require('./lib/ledger');
+
+/** A check of the load's records: its summary on stdout and, with --summary, in that file. */
+async function checkRecords(check, port, options) {
+  const { records, badLines } = readRecords(options.out);
+  const summary = { ...(await check(port, records, options)), bad_lines: badLines };
+  if (options.summary) fs.writeFileSync(options.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
 
 const MODES = {
   async load(port, options) {
@@ -25,14 +34,13 @@ const MODES = {
       writer.close();
     }
   },
-  async verify(port, options) {
-    const { records, badLines } = readRecords(options.out);
-    const summary = { ...(await runVerify(port, records, options)), bad_lines: badLines };
-    if (options.summary) fs.writeFileSync(options.summary, `${JSON.stringify(summary, null, 2)}\n`);
-    return summary;
-  },
+  verify: (port, options) => checkRecords(runVerify, port, options),
   smoke: (port, options) => runSmoke(port, options),
+  ledger: (port, options) => checkRecords(runLedger, port, options),
 };
+
+// A ledger check whose block stream broke off is incomplete: 2, as any run that broke off.
+const exitCode = (summary) => (summary.ok ? 0 : summary.broke_off ? 2 : 1);
 
 async function main(argv) {
   let options;
@@ -52,7 +60,7 @@ async function main(argv) {
   try {
     const summary = await MODES[options.mode](port, options);
     process.stdout.write(`${JSON.stringify(summary)}\n`);
-    return summary.ok ? 0 : 1;
+    return exitCode(summary);
   } finally {
     port.close();
   }

@@ -14,6 +14,15 @@ const CHANNEL_OPTIONS = { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_re
 
 const deadline = (seconds) => () => ({ deadline: Date.now() + seconds * 1000 });
 
+/** A peer.FilteredBlock as lib/ledger.js reads it. */
+const plainBlock = (block) => ({
+  number: Number(block.getNumber()),
+  transactions: block.getFilteredTransactionsList().map((tx) => {
+    const code = tx.getTxValidationCode();
+    return { txId: tx.getTxid(), code, name: STATUS_NAMES[code] ?? String(code) };
+  }),
+});
+
 function openPort(options) {
   const { certPath, keyPath } = identityFiles(options.cert, options.key);
   const identity = { mspId: options.mspId, credentials: fs.readFileSync(certPath) };
@@ -49,6 +58,19 @@ function openPort(options) {
     },
     async evaluate(peer, channel, fn, args) {
       return Buffer.from(await contract(peer, channel).evaluateTransaction(fn, ...args)).toString('utf8');
+    },
+    // The ledger of this peer only: its own gateway serves the events from its own ledger. No
+    // deadline: lib/ledger.js closes the stream.
+    async filteredBlocks(peer, channel) {
+      const events = await connections[peer].gateway.getNetwork(channel).getFilteredBlockEvents({ startBlock: 0n });
+      const iterator = events[Symbol.asyncIterator]();
+      return {
+        async next() {
+          const { done, value } = await iterator.next();
+          return done ? { done } : { done, value: plainBlock(value) };
+        },
+        close: () => events.close(),
+      };
     },
     close() {
       for (const { client, gateway } of connections) {

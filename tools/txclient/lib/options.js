@@ -15,6 +15,8 @@ modes:
   verify  read back (ReadAsset) every key acknowledged in --out; mismatches against the last
           acknowledged write, missing keys
   smoke   one CreateAsset and one ReadAsset on each channel
+  ledger  every transaction acknowledged in --out is in the ledger of each --peer (each read on its
+          own, filtered blocks from block 0) with validation code VALID
 
 identity and connection:
   --msp-id ID               MSP ID of the identity (required)
@@ -27,7 +29,7 @@ identity and connection:
   --tls-client-cert PATH    client certificate and key (PEM), for peers that require mutual TLS
   --tls-client-key PATH
   --channel NAME            a channel (repeatable) (required)
-  --chaincode NAME          the chaincode (required)
+  --chaincode NAME          the chaincode (required, except by ledger)
 
 retries and deadlines (seconds):
   --retries N               attempts after the first, per submission or read (default 5)
@@ -41,21 +43,27 @@ load:
   --rate TX/S               submissions offered per second, over all channels (default 10)
   --concurrency N           bound on submissions in flight (default 50; verify: reads in flight)
   --max-tx N                bound on submissions offered (default 1000)
-  --max-seconds S           bound on the time submissions are offered (default 300)
+  --max-seconds S           bound on the time submissions are offered (default 300);
+                            ledger: on the whole check (default 120)
   --stop-file PATH          offering stops when this file appears (SIGINT/SIGTERM too)
   --updates N               UpdateAsset calls per created key (default 1)
   --key-prefix P            asset keys are P-<n> (default: tx<start time, base 36>)
   --owner NAME              owner of the created assets (default txclient)
-  --out FILE                JSON lines, one per submission (load: written; verify: read)
-  --summary FILE            verify: also write the summary there (pretty JSON)
+  --out FILE                JSON lines, one per submission (load: written; verify, ledger: read)
+  --summary FILE            verify, ledger: also write the summary there (pretty JSON)
 
-Ends with one JSON line on stdout. Exit status: 0 all acknowledged / all matched, 1 some failed or
-did not match, 2 bad arguments, or the run could not start or broke off.
+ledger:
+  --idle-seconds S          a peer's channel is read until no block came for S (default 5), unless
+                            every transaction, or the block of the last one, was seen before
+
+Ends with one JSON line on stdout. Exit status: 0 all acknowledged / all matched / all in every
+ledger, 1 some failed, did not match or are missing, 2 bad arguments, or the run could not start or
+broke off (ledger: a peer's block stream).
 `;
 
 class UsageError extends Error {}
 
-const MODES = ['load', 'verify', 'smoke'];
+const MODES = ['load', 'verify', 'smoke', 'ledger'];
 // name: [type, default]; strings repeat where the default is an array.
 const SPEC = {
   'msp-id': ['string'],
@@ -78,6 +86,7 @@ const SPEC = {
   concurrency: ['count', 50],
   'max-tx': ['count', 1000],
   'max-seconds': ['positive', 300],
+  'idle-seconds': ['positive', 5],
   'stop-file': ['string'],
   updates: ['int', 1],
   'key-prefix': ['string'],
@@ -86,6 +95,9 @@ const SPEC = {
   summary: ['string'],
 };
 const REQUIRED = ['msp-id', 'cert', 'peer', 'tls-ca', 'channel', 'chaincode'];
+// The ledger check reads blocks, not chaincode, and has a bound of its own.
+const MODE_DEFAULTS = { ledger: { 'max-seconds': 120 } };
+const MODE_REQUIRED = { load: ['out'], verify: ['out'], ledger: ['out'] };
 
 function number(name, type, text) {
   const value = Number(text);
@@ -116,11 +128,12 @@ function parseOptions(argv, now = Date.now()) {
   const options = { mode };
   for (const [name, [type, fallback]] of Object.entries(SPEC)) {
     const given = parsed.values[name];
-    options[camel(name)] = given === undefined ? fallback : type === 'string' ? given : number(name, type, given);
+    const modeFallback = MODE_DEFAULTS[mode]?.[name] ?? fallback;
+    options[camel(name)] = given === undefined ? modeFallback : type === 'string' ? given : number(name, type, given);
   }
   const absent = (value) => value === undefined || (Array.isArray(value) && !value.length);
-  const missing = REQUIRED.filter((name) => absent(options[camel(name)]));
-  if ((mode === 'load' || mode === 'verify') && !options.out) missing.push('out');
+  const required = [...REQUIRED.filter((name) => mode !== 'ledger' || name !== 'chaincode'), ...(MODE_REQUIRED[mode] || [])];
+  const missing = required.filter((name) => absent(options[camel(name)]));
   if (missing.length) throw new UsageError(`missing: ${missing.map((name) => `--${name}`).join(', ')}`);
   const peers = options.peer.length;
   if (options.tlsCa.length !== 1 && options.tlsCa.length !== peers) throw new UsageError(`give one --tls-ca, or one per --peer (${peers})`);

@@ -2,14 +2,17 @@
 // A stand-in for the peers' Gateway service (gRPC over TLS, the protos of @hyperledger/fabric-protos),
 // so that lib/fabric.js and txclient.js run for real without a Fabric network. Its peers share one
 // "channel state": a ledger of assets and the committed transaction IDs (a later copy of an ID is a
-// duplicate and writes nothing, as in Fabric).
+// duplicate and writes nothing, as in Fabric), and a chain of blocks (one transaction each, numbered
+// over all channels) that the Deliver service streams as filtered blocks.
 
 const crypto = require('node:crypto');
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
-const { common, gateway, peer } = require('@hyperledger/fabric-protos');
+const { common, gateway, orderer, peer } = require('@hyperledger/fabric-protos');
+// Not re-exported by the package's index.
+const { DeliverService } = require('@hyperledger/fabric-protos/lib/peer/events_grpc_pb');
 
 /** A self-signed TLS certificate for `hostname`, made with openssl (throws when there is none). */
 function tlsMaterial(dir, hostname) {
@@ -78,9 +81,83 @@ function callOf(envelope) {
 
 const grpcError = (code, details) => Object.assign(new Error(details), { code, details });
 
-/** The state the peers share; `hooks[method](request, peerName)` may return a gRPC error, or 'hang'. */
+/**
+ * The state the peers share; `hooks[method](request, peerName)` may return a gRPC error, or 'hang'
+ * (deliverFiltered: also a DeliverResponse status number, sent as a peer does, e.g. 404 for an unknown
+ * channel); `hooks.deliverBlock(block, peerName)` may change the block that peer sends, or drop it (null).
+ */
 function channelState(publicKey, hooks = {}) {
-  return { publicKey, hooks, ledger: new Map(), committed: new Map(), blocks: 0, log: [] };
+  return { publicKey, hooks, ledger: new Map(), committed: new Map(), blocks: 0, chain: [], streams: new Set(), log: [] };
+}
+
+/** Commits a block of `transactions` ([{txId, code}]) on `channel`; open block streams get it at once. -> its number */
+function appendBlock(state, channel, transactions) {
+  state.blocks += 1;
+  const block = { channel, number: state.blocks, transactions };
+  state.chain.push(block);
+  for (const send of state.streams) send(block);
+  return block.number;
+}
+
+/** A Deliver request: the signed envelope's channel and start block (the stop is "never", as the gateway asks). */
+function seekOf(envelope, publicKey) {
+  if (!crypto.verify('sha256', envelope.getPayload_asU8(), publicKey, envelope.getSignature_asU8())) {
+    throw grpcError(grpc.status.INVALID_ARGUMENT, 'bad signature');
+  }
+  const payload = common.Payload.deserializeBinary(envelope.getPayload_asU8());
+  const header = common.ChannelHeader.deserializeBinary(payload.getHeader().getChannelHeader_asU8());
+  if (header.getType() !== common.HeaderType.DELIVER_SEEK_INFO) throw grpcError(grpc.status.INVALID_ARGUMENT, `header type ${header.getType()}`);
+  const seek = orderer.SeekInfo.deserializeBinary(payload.getData_asU8());
+  if (!seek.getStart().hasSpecified()) throw grpcError(grpc.status.UNIMPLEMENTED, 'the stand-in serves a specified start block only');
+  return { channel: header.getChannelId(), start: seek.getStart().getSpecified().getNumber() };
+}
+
+function filteredResponse({ channel, number, transactions }) {
+  const block = new peer.FilteredBlock();
+  block.setChannelId(channel);
+  block.setNumber(number);
+  for (const { txId, code } of transactions) {
+    const tx = new peer.FilteredTransaction();
+    tx.setTxid(txId);
+    tx.setType(common.HeaderType.ENDORSER_TRANSACTION);
+    tx.setTxValidationCode(code);
+    block.addFilteredTransactions(tx);
+  }
+  const response = new peer.DeliverResponse();
+  response.setFilteredBlock(block);
+  return response;
+}
+
+/** DeliverFiltered: the channel's blocks from the start block, then each new one, until the client cancels. */
+function deliverFiltered(state, name) {
+  return (call) => {
+    call.once('data', (envelope) => {
+      state.log.push({ method: 'deliverFiltered', peer: name });
+      let seek;
+      try {
+        seek = seekOf(envelope, state.publicKey);
+      } catch (err) {
+        return call.emit('error', err);
+      }
+      const outcome = state.hooks.deliverFiltered && state.hooks.deliverFiltered(seek, name);
+      if (outcome === 'hang') return;
+      if (typeof outcome === 'number') {
+        const response = new peer.DeliverResponse();
+        response.setStatus(outcome);
+        call.write(response);
+        return call.end();
+      }
+      if (outcome) return call.emit('error', outcome);
+      const send = (block) => {
+        if (block.channel !== seek.channel || block.number < seek.start) return;
+        const shown = state.hooks.deliverBlock ? state.hooks.deliverBlock(block, name) : block;
+        if (shown) call.write(filteredResponse(shown));
+      };
+      state.chain.forEach(send);
+      state.streams.add(send);
+      call.on('cancelled', () => state.streams.delete(send));
+    });
+  };
 }
 
 /** One peer: resolves to {port, close}. */
@@ -124,8 +201,7 @@ async function startPeer(state, name, tls) {
         const key = id(request.getChannelId(), args[0]);
         const asset = fn === 'CreateAsset' ? { id: args[0], owner: args[1], value: args[2] } : { ...state.ledger.get(key), value: args[1] };
         state.ledger.set(key, asset);
-        state.blocks += 1;
-        state.committed.set(txId, state.blocks);
+        state.committed.set(txId, appendBlock(state, request.getChannelId(), [{ txId, code: peer.TxValidationCode.VALID }]));
       }
       return new gateway.SubmitResponse();
     }),
@@ -146,9 +222,10 @@ async function startPeer(state, name, tls) {
       return result;
     }),
   });
+  server.addService(DeliverService, { deliverFiltered: deliverFiltered(state, name) });
   const credentials = grpc.ServerCredentials.createSsl(null, [{ private_key: fs.readFileSync(tls.key), cert_chain: fs.readFileSync(tls.cert) }]);
   const port = await new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (err, bound) => (err ? reject(err) : resolve(bound))));
   return { port, close: () => server.forceShutdown() };
 }
 
-module.exports = { tlsMaterial, mspDirectory, channelState, startPeer };
+module.exports = { tlsMaterial, mspDirectory, channelState, appendBlock, startPeer };

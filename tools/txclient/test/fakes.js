@@ -1,5 +1,6 @@
 'use strict';
-// Test doubles: a virtual clock and an in-memory port (lib/retry.js) holding one ledger per channel.
+// Test doubles: a virtual clock, an in-memory port (lib/retry.js) holding one ledger per channel, and
+// per-peer block streams (lib/ledger.js).
 
 /** Virtual time: sleep() resolves when run() advances the clock to it, in time order. */
 function fakeClock(start = 1_700_000_000_000) {
@@ -102,4 +103,45 @@ function fakePort({ clock, peers = 2, latency = {}, fault = () => undefined }) {
   return port;
 }
 
-module.exports = { fakeClock, fakePort, FakeGatewayError };
+const CODES = { VALID: 0, DUPLICATE_TXID: 9, MVCC_READ_CONFLICT: 11 };
+
+/**
+ * port.filteredBlocks over `chains[peer][channel]`: blocks {number, txs: [txId or [txId, code name]]}
+ * (an Error entry: the stream fails there). After the last block next() waits, as a peer's Deliver
+ * does, until the stream is closed. port.opened/closed count the streams.
+ */
+function blockPort(chains) {
+  const port = { opened: [], closed: 0, reads: 0 };
+  port.filteredBlocks = async (peer, channel) => {
+    port.opened.push({ peer, channel });
+    const blocks = [...((chains[peer] || {})[channel] || [])];
+    let wake = null;
+    let closed = false;
+    return {
+      next() {
+        port.reads += 1;
+        if (closed) return Promise.reject(new FakeGatewayError('1 CANCELLED: Cancelled on client'));
+        const entry = blocks.shift();
+        if (entry instanceof Error) return Promise.reject(entry);
+        if (entry) {
+          const transactions = entry.txs.map((tx) => {
+            const [txId, name = 'VALID'] = Array.isArray(tx) ? tx : [tx];
+            return { txId, code: CODES[name], name };
+          });
+          return Promise.resolve({ done: false, value: { number: entry.number, transactions } });
+        }
+        return new Promise((resolve, reject) => {
+          wake = () => reject(new FakeGatewayError('1 CANCELLED: Cancelled on client'));
+        });
+      },
+      close() {
+        closed = true;
+        port.closed += 1;
+        if (wake) wake();
+      },
+    };
+  };
+  return port;
+}
+
+module.exports = { fakeClock, fakePort, blockPort, FakeGatewayError };

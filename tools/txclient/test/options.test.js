@@ -39,6 +39,18 @@ test('smoke needs no --out; load and verify do', () => {
   assert.throws(() => parseOptions(['verify', ...BASE]), { message: 'missing: --out' });
 });
 
+test('ledger: no --chaincode needed, --out is; its own --max-seconds default; --idle-seconds', () => {
+  const connection = BASE.slice(0, -2);
+  const options = parseOptions(['ledger', ...connection, '--out', 'load.jsonl']);
+  assert.deepEqual([options.mode, options.chaincode, options.maxSeconds, options.idleSeconds], ['ledger', undefined, 120, 5]);
+  const given = parseOptions(['ledger', ...BASE, '--out', 'x', '--max-seconds', '30', '--idle-seconds', '0.5']);
+  assert.deepEqual([given.chaincode, given.maxSeconds, given.idleSeconds], ['assets', 30, 0.5]);
+  assert.equal(parseOptions(['load', ...BASE, '--out', 'x']).maxSeconds, 300);
+  assert.throws(() => parseOptions(['ledger', ...connection]), { message: 'missing: --out' });
+  assert.throws(() => parseOptions(['verify', ...connection, '--out', 'x']), { message: 'missing: --chaincode' });
+  assert.throws(() => parseOptions(['ledger', ...BASE, '--out', 'x', '--idle-seconds', '0']), /--idle-seconds must be a number > 0, got '0'/);
+});
+
 const refusals = [
   [[], /give one mode/],
   [['bench', ...BASE], /give one mode/],
