@@ -165,16 +165,21 @@ def test_chaincode_answers_transactions_through_the_gateway(org):
 @pytest.mark.parametrize("peer", PEERS)
 def test_chaincode_server_runs_as_its_own_user_with_its_own_tls_and_asks_for_client_certificates(peer):
     host = host_of(peer)
-    service = host.service(f"chaincode-{CHAINCODE}")
+    # One server (the side effects upgraded the chaincode once: it runs in its second slot).
+    settings = host.run("ls /etc/chaincode/servers/").stdout.split()
+    assert len(settings) == 1 and settings[0].startswith(f"{CHAINCODE}-"), settings
+    instance = settings[0].removesuffix(".env")
+    server_port = int(host.run("sed -n 's/^CHAINCODE_PORT=//p' /etc/chaincode/servers/%s.env", instance).stdout)
+    service = host.service(f"chaincode@{instance}")
     assert service.is_running and service.is_enabled
-    user = host.run("systemctl show -p User --value chaincode-%s", CHAINCODE).stdout.strip()
+    user = host.run("systemctl show -p User --value chaincode@%s", instance).stdout.strip()
     assert user == "chaincode"
     key = host.file("/etc/chaincode/server.key")
     assert key.user == "chaincode" and key.mode == 0o600
     # It serves its own certificate, issued by the org's TLS CA for this host, and asks every client
     # for a certificate of that CA (mutual TLS: the peer dials it with its own TLS key pair).
     domain = ORG_DOMAINS[PEERS[peer]]
-    handshake = host.run("echo | timeout 5 openssl s_client -connect 127.0.0.1:9999 -CAfile /etc/chaincode/ca.crt 2>&1").stdout
+    handshake = host.run("echo | timeout 5 openssl s_client -connect 127.0.0.1:%s -CAfile /etc/chaincode/ca.crt 2>&1", server_port).stdout
     assert f"depth=0 CN = {peer}.{domain}" in handshake and "Verify return code: 0 (ok)" in handshake, handshake[-1500:]
     requested = handshake.split("Acceptable client certificate CA names\n", 1)
     assert len(requested) == 2 and requested[1].splitlines()[0].endswith(f"CN = tlsca.{domain}"), handshake[-1500:]
