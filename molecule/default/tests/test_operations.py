@@ -34,7 +34,7 @@ def item_results(run, name, host="cli"):
     """The per-item results of one task of a JSON-callback run (or its single result as a list)."""
     for play in run["plays"]:
         for task in play["tasks"]:
-            if task["task"]["name"] == name and host in task["hosts"]:
+            if task_name(task) == name and host in task["hosts"]:
                 outcome = task["hosts"][host]
                 return outcome.get("results", [outcome])
     raise AssertionError(f"no task {name!r} on {host} in the run")
@@ -288,12 +288,14 @@ def test_chaincode_comes_back_after_stop_start_without_any_lifecycle_operation_a
 
 
 def failure_messages(run):
+    """The messages of every failed task, and of each failed item of a loop."""
     return [
-        outcome.get("msg", "")
+        entry.get("msg", "")
         for play in run["plays"]
         for task in play["tasks"]
         for outcome in task["hosts"].values()
         if outcome.get("failed") and not outcome.get("ignore_errors")
+        for entry in [outcome, *(item for item in outcome.get("results", []) if item.get("failed"))]
     ]
 
 
