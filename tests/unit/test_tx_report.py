@@ -115,6 +115,17 @@ def run(*args):
     return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=60, check=False)
 
 
+def test_chaincode_servers_of_every_slot_are_one_tier():
+    restarts = [
+        {"service": "chaincode@assets-0", "host": "peer0-org1", "began": 1020.0, "ready": 1021.0},
+        {"service": "chaincode@assets-1", "host": "peer1-org1", "began": 1022.0, "ready": 1023.5},
+    ]
+    result = tx_report.report(load(), restarts)
+    assert [window["service"] for window in result["restarts"]] == ["chaincode@assets-0", "chaincode@assets-1"]
+    assert list(result["tiers"]) == ["chaincode"]
+    assert result["tiers"]["chaincode"]["nodes"] == 2 and result["tiers"]["chaincode"]["restarts"] == 2.5
+
+
 def test_command_line_text_and_json(tmp_path):
     records = tmp_path / "load.jsonl"
     records.write_text("".join(json.dumps(item) + "\n" for item in load()) + '{"channel": "chan')  # cut short
