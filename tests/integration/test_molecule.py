@@ -17,7 +17,8 @@ from hlf_env import CACHE, ROOT, fabric_missing_reason
 
 pytestmark = pytest.mark.molecule
 
-SCENARIO_TIMEOUT = 45 * 60
+# The default scenario took 43.5 min on 2 cores (converge, idempotence, six side effects, verify).
+SCENARIO_TIMEOUT = 60 * 60
 
 
 @functools.cache
@@ -92,15 +93,17 @@ def test_default_scenario_reference_network():
         "test_ledgers_survive_host_restarts",
         "test_anchor_peers_in_the_config_block_are_the_desired_ones",
         "test_org1_peer_sees_org2_peers_through_gossip",
-        # side effects: channel modules in check/diff/real runs, restarts under load, a failing gate
+        # side effects: channel modules in check/diff/real runs, restarts under transaction load, a failing gate
         "test_site_check_run_predicts_the_new_channel_its_joins_and_anchors_and_leaves_it_absent",
         "test_real_run_creates_the_new_channel_and_joins_its_members",
         "test_anchor_check_shows_old_and_new_lists_and_changes_no_ledger",
         "test_anchor_real_run_changes_exactly_those_anchors_once",
         "test_rolling_restart_order_follows_the_rules_by_the_services_own_records",
         "test_check_mode_prints_the_same_order_and_restarts_nothing",
-        "test_load_kept_writing_during_the_restarts_within_its_bounds",
-        "test_no_acknowledged_update_was_lost",
+        "test_load_offered_real_transactions_on_two_channels_throughout_every_tier",
+        "test_every_submission_was_acknowledged_within_its_retries",
+        "test_every_acknowledged_transaction_is_in_the_ledger_of_every_peer_of_its_channel",
+        "test_state_read_back_equals_the_acknowledged_writes",
         "test_every_node_has_the_same_height_and_newest_block_per_channel",
         "test_no_height_went_down_across_the_rolling_restart",
         "test_stop_start_keeps_every_ledger_and_needs_no_channel_operation",
@@ -109,5 +112,12 @@ def test_default_scenario_reference_network():
         "test_chaincode_answers_transactions_through_the_gateway",
         "test_chaincode_server_runs_as_its_own_user_with_its_own_tls_and_asks_for_client_certificates",
         "test_chaincode_comes_back_after_stop_start_without_any_lifecycle_operation_and_keeps_its_state",
+        # the chaincode's life: a killed server, an upgrade under load, an approval missing
+        "test_killed_chaincode_server_is_started_again_by_systemd_and_answers_through_its_peer",
+        "test_upgrade_check_predicts_exactly_what_the_real_run_then_does_and_changes_nothing",
+        "test_upgrade_commits_sequence_2_on_both_channels_and_a_rerun_changes_nothing",
+        "test_every_submission_during_the_upgrade_was_acknowledged",
+        "test_upgrade_retired_the_old_server_only_after_its_commit",
+        "test_commit_without_an_approval_is_refused_naming_the_organization",
     ):
         assert any(name.startswith(check) for name in checks), f"{check} did not pass: {sorted(checks)}"
