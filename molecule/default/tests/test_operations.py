@@ -208,7 +208,7 @@ def load_records(name):
 
 
 def test_load_offered_real_transactions_on_two_channels_throughout_every_tier():
-    summary = result("load.summary")
+    summary = result("load.summary")["summary"]
     assert summary["target_rate"] >= 10 and summary["offered"] > 0, summary
     report = result("load.report")
     # every tier's restarts fell inside the load, with acknowledgements on both sides of each
@@ -222,7 +222,7 @@ def test_load_offered_real_transactions_on_two_channels_throughout_every_tier():
 
 
 def test_every_submission_was_acknowledged_within_its_retries():
-    summary = result("load.summary")
+    summary = result("load.summary")["summary"]
     assert summary["failed"] == 0 and summary["acknowledged"] == summary["offered"], summary
 
 
